@@ -1,0 +1,88 @@
+package dev.streamlake.common;
+
+import picocli.CommandLine.Option;
+
+/**
+ * The command-line settings every stage accepts. A picocli mixin: each job (and the all-in-one
+ * launcher) mixes it in and turns it into an immutable {@link StageSettings}.
+ */
+public final class CommonOptions {
+
+  @Option(
+      names = "--lake",
+      paramLabel = "DIR",
+      description = "Root for path tables and checkpoints (required): local path, dbfs:/, s3://, abfss://...")
+  String lake;
+
+  @Option(
+      names = "--trigger",
+      paramLabel = "T",
+      description = "availableNow | processingTime:<duration> (e.g. processingTime:15m). Default per stage.")
+  String trigger;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Pipeline config (JSON). Default: the built-in sensor-readings pipeline.")
+  String config;
+
+  @Option(
+      names = "--format",
+      paramLabel = "avro|json",
+      description = "Override the pipeline's payload format.")
+  String format;
+
+  @Option(
+      names = "--app-id",
+      paramLabel = "ID",
+      description = "Stable id for Delta idempotent writes. Default <pipeline>-<stage>."
+          + " Change it whenever this stage's checkpoint is deleted.")
+  String appId;
+
+  @Option(names = "--raw-table", paramLabel = "TABLE", description = "raw table: path or catalog name")
+  String rawTable;
+
+  @Option(names = "--bronze-table", paramLabel = "TABLE", description = "bronze table: path or catalog name")
+  String bronzeTable;
+
+  @Option(names = "--dead-letter-table", paramLabel = "TABLE", description = "dead_letter table: path or catalog name")
+  String deadLetterTable;
+
+  @Option(names = "--gold-table", paramLabel = "TABLE", description = "gold table: path or catalog name")
+  String goldTable;
+
+  /** Validates and freezes the settings for one stage. */
+  public StageSettings toSettings(Stage stage, TriggerSpec defaultTrigger) {
+    if (lake == null || lake.isBlank()) {
+      throw new ConfigException(
+          "Missing required setting --lake: the root folder for tables and checkpoints"
+              + " (for example --lake /tmp/lake or --lake dbfs:/lake).");
+    }
+    PipelineConfig pipeline =
+        config == null ? PipelineConfig.sensorReadings() : PipelineConfig.load(config);
+    if (format != null) {
+      pipeline = pipeline.withFormat(PipelineConfig.PayloadFormat.parse("--format", format));
+    }
+    TriggerSpec t = trigger == null ? defaultTrigger : TriggerSpec.parse("--trigger", trigger);
+    LakeLayout layout = new LakeLayout(lake, pipeline.name());
+    String id = appId == null ? pipeline.name() + "-" + stage.id() : appId.trim();
+    if (id.isEmpty()) {
+      throw ConfigException.invalid("--app-id", appId, "a non-empty, stable name");
+    }
+    return new StageSettings(
+        stage,
+        layout,
+        pipeline,
+        config == null ? PipelineConfig.BUILT_IN : config,
+        t,
+        id,
+        table("--raw-table", rawTable, layout.raw()),
+        table("--bronze-table", bronzeTable, layout.bronze()),
+        table("--dead-letter-table", deadLetterTable, layout.deadLetter()),
+        table("--gold-table", goldTable, layout.gold()));
+  }
+
+  private static TableRef table(String setting, String value, TableRef fallback) {
+    return value == null ? fallback : TableRef.parse(setting, value);
+  }
+}

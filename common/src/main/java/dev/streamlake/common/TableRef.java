@@ -1,0 +1,100 @@
+package dev.streamlake.common;
+
+import java.util.regex.Pattern;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.DataFrameWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamReader;
+import org.apache.spark.sql.streaming.DataStreamWriter;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import io.delta.tables.DeltaTable;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A Delta table named either by a path ({@code /lake/raw/sensor_readings}, {@code s3://...}) or
+ * by a catalog identifier ({@code main.raw.sensor_readings}). Every read and write of a table goes
+ * through here so both kinds work everywhere.
+ */
+public record TableRef(String name, boolean isPath) {
+
+  private static final Pattern IDENTIFIER =
+      Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*){0,2}");
+
+  public TableRef {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("table name is empty");
+    }
+  }
+
+  public static TableRef path(String path) {
+    return new TableRef(path, true);
+  }
+
+  public static TableRef catalog(String identifier) {
+    return new TableRef(identifier, false);
+  }
+
+  /**
+   * A value from config: a catalog identifier when it looks like {@code [catalog.]schema.table}
+   * (no slash, no colon), otherwise a path.
+   */
+  public static TableRef parse(String setting, String value) {
+    if (value == null || value.isBlank()) {
+      throw ConfigException.invalid(
+          setting, value, "a table path (/lake/raw/x, s3://...) or a catalog name (main.raw.x)");
+    }
+    String v = value.trim();
+    if (!v.contains("/") && !v.contains(":") && !v.contains("\\")) {
+      if (!IDENTIFIER.matcher(v).matches()) {
+        throw ConfigException.invalid(
+            setting, value, "a catalog name of one to three identifiers ([catalog.]schema.table)");
+      }
+      return catalog(v);
+    }
+    return path(v);
+  }
+
+  public Dataset<Row> read(SparkSession spark) {
+    DataFrameReader r = spark.read().format("delta");
+    return isPath ? r.load(name) : r.table(name);
+  }
+
+  /** A Delta stream of the table; {@code options} are Delta streaming source options. */
+  public Dataset<Row> readStream(SparkSession spark, Map<String, String> options) {
+    DataStreamReader r = spark.readStream().format("delta").options(options);
+    return isPath ? r.load(name) : r.table(name);
+  }
+
+  public void write(DataFrameWriter<Row> writer) {
+    if (isPath) {
+      writer.save(name);
+    } else {
+      writer.saveAsTable(name);
+    }
+  }
+
+  public StreamingQuery start(DataStreamWriter<Row> writer) throws TimeoutException {
+    return isPath ? writer.start(name) : writer.toTable(name);
+  }
+
+  public boolean exists(SparkSession spark) {
+    return isPath ? DeltaTable.isDeltaTable(spark, name) : spark.catalog().tableExists(name);
+  }
+
+  public DeltaTable deltaTable(SparkSession spark) {
+    return isPath ? DeltaTable.forPath(spark, name) : DeltaTable.forName(spark, name);
+  }
+
+  /** The table as SQL can name it: {@code delta.`/path`} or the identifier. */
+  public String sqlName() {
+    return isPath ? "delta.`" + name.replace("`", "``") + "`" : name;
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}

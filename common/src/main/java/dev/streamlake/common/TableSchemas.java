@@ -1,0 +1,138 @@
+package dev.streamlake.common;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.LogicalType;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The Spark schemas of the four tables. Column names here are the table contract that every stage
+ * and every downstream reader relies on.
+ */
+public final class TableSchemas {
+  private TableSchemas() {}
+
+  // Kafka coordinates and record metadata, as the Spark Kafka source names them.
+  public static final String KEY = "key";
+  public static final String VALUE = "value";
+  public static final String TOPIC = "topic";
+  public static final String PARTITION = "partition";
+  public static final String OFFSET = "offset";
+  public static final String TIMESTAMP = "timestamp";
+  public static final String TIMESTAMP_TYPE = "timestampType";
+  public static final String HEADERS = "headers";
+  public static final String INGESTED_AT = "ingested_at";
+  public static final String INGEST_DATE = "ingest_date";
+
+  public static final String SCHEMA_ID = "schema_id";
+  public static final String KAFKA_TIMESTAMP = "kafka_timestamp";
+  public static final String DESERIALIZED_AT = "deserialized_at";
+
+  public static final String STAGE = "stage";
+  public static final String ERROR_CODE = "error_code";
+  public static final String ERROR_MESSAGE = "error_message";
+  public static final String FAILED_AT = "failed_at";
+
+  public static final String FIRST_INSERTED_AT = "first_inserted_at";
+  public static final String LAST_CHANGED_AT = "last_changed_at";
+
+  /** Bronze columns besides the decoded fields. */
+  public static final List<String> BRONZE_METADATA_COLUMNS =
+      List.of(SCHEMA_ID, TOPIC, PARTITION, OFFSET, KAFKA_TIMESTAMP, INGEST_DATE, DESERIALIZED_AT);
+
+  /** raw: one row per Kafka record, bytes untouched, partitioned by {@link #INGEST_DATE}. */
+  public static StructType raw() {
+    return new StructType()
+        .add(KEY, DataTypes.BinaryType, true)
+        .add(VALUE, DataTypes.BinaryType, true)
+        .add(TOPIC, DataTypes.StringType, false)
+        .add(PARTITION, DataTypes.IntegerType, false)
+        .add(OFFSET, DataTypes.LongType, false)
+        .add(TIMESTAMP, DataTypes.TimestampType, true)
+        .add(TIMESTAMP_TYPE, DataTypes.IntegerType, true)
+        .add(HEADERS, headersType(), true)
+        .add(INGESTED_AT, DataTypes.TimestampType, false)
+        .add(INGEST_DATE, DataTypes.DateType, false);
+  }
+
+  public static DataType headersType() {
+    return DataTypes.createArrayType(
+        new StructType()
+            .add(KEY, DataTypes.StringType, true)
+            .add(VALUE, DataTypes.BinaryType, true),
+        false);
+  }
+
+  /** bronze: the reader schema's fields, then where each record came from. */
+  public static StructType bronze(Schema readerSchema) {
+    StructType t = dataStruct(readerSchema);
+    return t.add(SCHEMA_ID, DataTypes.IntegerType, true)
+        .add(TOPIC, DataTypes.StringType, false)
+        .add(PARTITION, DataTypes.IntegerType, false)
+        .add(OFFSET, DataTypes.LongType, false)
+        .add(KAFKA_TIMESTAMP, DataTypes.TimestampType, true)
+        .add(INGEST_DATE, DataTypes.DateType, false)
+        .add(DESERIALIZED_AT, DataTypes.TimestampType, false);
+  }
+
+  /** dead_letter: the raw row unchanged, plus which stage failed it, how and when. */
+  public static StructType deadLetter() {
+    return raw()
+        .add(STAGE, DataTypes.StringType, false)
+        .add(ERROR_CODE, DataTypes.StringType, false)
+        .add(ERROR_MESSAGE, DataTypes.StringType, true)
+        .add(FAILED_AT, DataTypes.TimestampType, false);
+  }
+
+  /** The decoded fields of a record schema as a Spark struct (every field nullable). */
+  public static StructType dataStruct(Schema recordSchema) {
+    List<StructField> fields = new ArrayList<>();
+    for (Schema.Field f : recordSchema.getFields()) {
+      fields.add(DataTypes.createStructField(f.name(), sparkType(f.schema()), true));
+    }
+    return DataTypes.createStructType(fields);
+  }
+
+  public static List<String> dataColumns(Schema recordSchema) {
+    return recordSchema.getFields().stream().map(Schema.Field::name).toList();
+  }
+
+  /** Avro type to Spark type; unions with null become the nullable other branch. */
+  public static DataType sparkType(Schema s) {
+    LogicalType lt = s.getLogicalType();
+    if (lt instanceof LogicalTypes.TimestampMillis || lt instanceof LogicalTypes.TimestampMicros) {
+      return DataTypes.TimestampType;
+    }
+    if (lt instanceof LogicalTypes.Date) {
+      return DataTypes.DateType;
+    }
+    return switch (s.getType()) {
+      case STRING, ENUM -> DataTypes.StringType;
+      case INT -> DataTypes.IntegerType;
+      case LONG -> DataTypes.LongType;
+      case FLOAT -> DataTypes.FloatType;
+      case DOUBLE -> DataTypes.DoubleType;
+      case BOOLEAN -> DataTypes.BooleanType;
+      case BYTES, FIXED -> DataTypes.BinaryType;
+      case RECORD -> dataStruct(s);
+      case ARRAY -> DataTypes.createArrayType(sparkType(s.getElementType()), true);
+      case MAP -> DataTypes.createMapType(
+          DataTypes.StringType, sparkType(s.getValueType()), true);
+      case UNION -> {
+        List<Schema> nonNull =
+            s.getTypes().stream().filter(b -> b.getType() != Schema.Type.NULL).toList();
+        if (nonNull.size() != 1) {
+          throw new ConfigException("Avro union " + s + " is not supported: only a union of null"
+              + " and one other type maps to a bronze column.");
+        }
+        yield sparkType(nonNull.get(0));
+      }
+      case NULL -> DataTypes.NullType;
+    };
+  }
+}

@@ -1,0 +1,89 @@
+package dev.streamlake.common;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.streaming.Trigger;
+
+/**
+ * When a streaming query runs its micro-batches: {@code availableNow} (process what is there, then
+ * stop: backfills, scheduled runs, tests) or {@code processingTime:<duration>} (always on).
+ */
+public record TriggerSpec(Kind kind, Duration interval) {
+
+  public enum Kind {
+    AVAILABLE_NOW,
+    PROCESSING_TIME
+  }
+
+  static final String ALLOWED =
+      "availableNow, or processingTime:<duration> with a duration such as 500ms, 30s, 15m or 1h";
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+  public TriggerSpec {
+    if (kind == Kind.PROCESSING_TIME && (interval == null || interval.isNegative())) {
+      throw new IllegalArgumentException("processingTime needs a non-negative interval");
+    }
+  }
+
+  public static TriggerSpec availableNow() {
+    return new TriggerSpec(Kind.AVAILABLE_NOW, null);
+  }
+
+  public static TriggerSpec processingTime(Duration interval) {
+    return new TriggerSpec(Kind.PROCESSING_TIME, interval);
+  }
+
+  /** Parses the {@code --trigger} value; {@code setting} names it in the error. */
+  public static TriggerSpec parse(String setting, String value) {
+    if (value == null || value.isBlank()) {
+      throw ConfigException.invalid(setting, value, ALLOWED);
+    }
+    String text = value.trim();
+    if (text.equalsIgnoreCase("availableNow")) {
+      return availableNow();
+    }
+    String prefix = "processingtime:";
+    if (text.toLowerCase(Locale.ROOT).startsWith(prefix)) {
+      Matcher m = DURATION.matcher(text.substring(prefix.length()).trim().toLowerCase(Locale.ROOT));
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        Duration d =
+            switch (m.group(2)) {
+              case "ms" -> Duration.ofMillis(n);
+              case "s" -> Duration.ofSeconds(n);
+              case "m" -> Duration.ofMinutes(n);
+              case "h" -> Duration.ofHours(n);
+              default -> Duration.ofDays(n);
+            };
+        return processingTime(d);
+      }
+    }
+    throw ConfigException.invalid(setting, value, ALLOWED);
+  }
+
+  public Trigger toTrigger() {
+    return kind == Kind.AVAILABLE_NOW
+        ? Trigger.AvailableNow()
+        : Trigger.ProcessingTime(interval.toMillis());
+  }
+
+  public boolean isAvailableNow() {
+    return kind == Kind.AVAILABLE_NOW;
+  }
+
+  @Override
+  public String toString() {
+    return kind == Kind.AVAILABLE_NOW ? "availableNow" : "processingTime:" + format(interval);
+  }
+
+  private static String format(Duration d) {
+    long ms = d.toMillis();
+    if (ms % 3_600_000 == 0 && ms > 0) return ms / 3_600_000 + "h";
+    if (ms % 60_000 == 0 && ms > 0) return ms / 60_000 + "m";
+    if (ms % 1_000 == 0) return ms / 1_000 + "s";
+    return ms + "ms";
+  }
+}
