@@ -36,11 +36,14 @@ public final class CommandLines {
 
   /** Logs the effective settings once, sorted, one line, secrets masked. */
   public static void logEffectiveConfig(Logger log, String job, Map<String, String> settings) {
-    String line =
-        new java.util.TreeMap<>(settings)
-            .entrySet().stream()
-                .map(e -> e.getKey() + "=" + Secrets.mask(e.getKey(), e.getValue()))
-                .collect(Collectors.joining(", "));
-    log.info("{} starting with {}", job, line);
+    log.info("{} starting with {}", job, effectiveConfig(settings));
+  }
+
+  /** The settings as one sorted line, secrets masked. */
+  public static String effectiveConfig(Map<String, String> settings) {
+    return new java.util.TreeMap<>(settings)
+        .entrySet().stream()
+            .map(e -> e.getKey() + "=" + Secrets.mask(e.getKey(), e.getValue()))
+            .collect(Collectors.joining(", "));
   }
 }

@@ -1,0 +1,25 @@
+package dev.streamlake.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class LakeLayoutTest {
+
+  @Test
+  void placesTablesAndCheckpointsUnderTheLakeRoot() {
+    LakeLayout l = new LakeLayout("/lake/", "sensor_readings");
+    assertThat(l.raw().name()).isEqualTo("/lake/raw/sensor_readings");
+    assertThat(l.bronze().name()).isEqualTo("/lake/bronze/sensor_readings");
+    assertThat(l.deadLetter().name()).isEqualTo("/lake/dead_letter/sensor_readings");
+    assertThat(l.gold().name()).isEqualTo("/lake/gold/sensor_readings");
+    assertThat(l.checkpoint(Stage.MERGE, "bronze-to-gold"))
+        .isEqualTo("/lake/_checkpoints/sensor_readings/merge/bronze-to-gold");
+  }
+
+  @Test
+  void keepsSchemesOfObjectStores() {
+    LakeLayout l = new LakeLayout("s3://bucket/lake", "p");
+    assertThat(l.raw().name()).isEqualTo("s3://bucket/lake/raw/p");
+  }
+}

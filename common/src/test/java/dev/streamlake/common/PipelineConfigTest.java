@@ -1,0 +1,108 @@
+package dev.streamlake.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PipelineConfigTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void builtInSensorReadingsPipelineIsComplete() {
+    PipelineConfig p = PipelineConfig.sensorReadings();
+    assertThat(p.name()).isEqualTo("sensor_readings");
+    assertThat(p.topic()).isEqualTo("sensor-readings");
+    assertThat(p.format()).isEqualTo(PipelineConfig.PayloadFormat.AVRO);
+    assertThat(p.rules()).extracting(PipelineConfig.NamedExpression::name)
+        .containsExactly("sensor_id_length", "temperature_range", "humidity_range",
+            "battery_range", "status_known", "reading_ts_plausible");
+    assertThat(p.gold().key()).containsExactly("sensor_id", "reading_date");
+    assertThat(p.gold().sequence()).containsExactly("reading_ts", "offset");
+    assertThat(p.readerSchema().getField("pressure_hpa")).isNotNull();
+    assertThat(TableSchemas.bronze(p.readerSchema()).fieldNames())
+        .startsWith("sensor_id", "reading_ts", "temperature_c", "humidity_pct", "battery_pct",
+            "status", "firmware", "pressure_hpa")
+        .contains("schema_id", "topic", "partition", "offset");
+  }
+
+  @Test
+  void v1AndV2SchemasAreTheContract() {
+    var v1 = AvroSchemas.load("classpath:schemas/sensor_readings", 1);
+    var v2 = AvroSchemas.load("classpath:schemas/sensor_readings", 2);
+    assertThat(TableSchemas.dataColumns(v1)).containsExactly("sensor_id", "reading_ts",
+        "temperature_c", "humidity_pct", "battery_pct", "status", "firmware");
+    assertThat(TableSchemas.dataColumns(v2)).containsExactly("sensor_id", "reading_ts",
+        "temperature_c", "humidity_pct", "battery_pct", "status", "firmware", "pressure_hpa");
+    assertThat(v1.getField("reading_ts").schema().getLogicalType().getName())
+        .isEqualTo("timestamp-millis");
+  }
+
+  @Test
+  void unreadableFileNamesTheFile() {
+    assertThatThrownBy(() -> PipelineConfig.load(dir.resolve("missing.json").toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("Cannot read pipeline config --config")
+        .hasMessageContaining("missing.json");
+  }
+
+  @Test
+  void invalidJsonSaysSo() throws IOException {
+    Path f = write("{ \"name\": ");
+    assertThatThrownBy(() -> PipelineConfig.load(f.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("is not valid JSON");
+  }
+
+  @Test
+  void unknownFieldIsRejectedWithItsPath() throws IOException {
+    Path f = write(builtIn().replace("\"maxPayloadBytes\"", "\"maxPayloadBytez\""));
+    assertThatThrownBy(() -> PipelineConfig.load(f.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("maxPayloadBytez");
+  }
+
+  @Test
+  void goldKeyMustNameKnownColumns() throws IOException {
+    Path f = write(builtIn().replace("\"key\": [\"sensor_id\", \"reading_date\"]",
+        "\"key\": [\"sensor\", \"reading_date\"]"));
+    assertThatThrownBy(() -> PipelineConfig.load(f.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("gold.key")
+        .hasMessageContaining("'sensor'");
+  }
+
+  @Test
+  void deadLetterLimitMustBeAFraction() throws IOException {
+    Path f = write(builtIn().replace("\"maxPayloadBytes\"", "\"deadLetterLimit\": 5, \"maxPayloadBytes\""));
+    assertThatThrownBy(() -> PipelineConfig.load(f.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("deadLetterLimit")
+        .hasMessageContaining("'5.0'");
+  }
+
+  @Test
+  void unknownReaderSchemaIdIsRejected() throws IOException {
+    Path f = write(builtIn().replace("\"readerId\": 2", "\"readerId\": 7"));
+    assertThatThrownBy(() -> PipelineConfig.load(f.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("schema id 7 not found");
+  }
+
+  private static String builtIn() throws IOException {
+    try (var in = Resources.open(PipelineConfig.BUILT_IN)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  private Path write(String json) throws IOException {
+    Path f = dir.resolve("pipeline.json");
+    Files.writeString(f, json);
+    return f;
+  }
+}

@@ -1,0 +1,69 @@
+package dev.streamlake.ingest;
+
+import dev.streamlake.common.CommandLines;
+import dev.streamlake.common.CommonOptions;
+import dev.streamlake.common.PassThroughArgs;
+import dev.streamlake.common.Stage;
+import dev.streamlake.common.StageSettings;
+import dev.streamlake.common.TriggerSpec;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** Stage 1's validated, immutable settings. */
+public record RawIngestConfig(
+    StageSettings settings,
+    String bootstrapServers,
+    RawIngestOptions.Subscription subscription,
+    String startingOffsets,
+    Long maxOffsetsPerTrigger,
+    boolean failOnDataLoss,
+    Map<String, String> kafkaOptions) {
+
+  /** Kafka client options pass through as {@code --kafka.<option>=<value>}. */
+  public static final String KAFKA_PREFIX = "kafka.";
+
+  static final TriggerSpec DEFAULT_TRIGGER = TriggerSpec.processingTime(Duration.ofSeconds(30));
+
+  public RawIngestConfig {
+    kafkaOptions = Map.copyOf(kafkaOptions);
+  }
+
+  @Command(
+      name = "raw-ingest",
+      mixinStandardHelpOptions = true,
+      description = "Stage 1: Kafka -> raw Delta table. Moves bytes and offsets, nothing else.")
+  static final class Cli {
+    @Mixin CommonOptions common;
+    @Mixin RawIngestOptions options;
+  }
+
+  /** The config from a command line, or null when only --help was asked for. */
+  public static RawIngestConfig fromArgs(String[] args) {
+    PassThroughArgs split = PassThroughArgs.split(args, KAFKA_PREFIX);
+    Cli cli = new Cli();
+    if (!CommandLines.parse(cli, split.rest())) {
+      return null;
+    }
+    cli.options.kafkaOptions = split.options();
+    return from(cli.common, cli.options);
+  }
+
+  public static RawIngestConfig from(CommonOptions common, RawIngestOptions options) {
+    return options.toConfig(common.toSettings(Stage.RAW_INGEST, DEFAULT_TRIGGER));
+  }
+
+  public Map<String, String> describe() {
+    Map<String, String> m = new TreeMap<>(settings.describe());
+    m.put("bootstrap-servers", bootstrapServers);
+    m.put(subscription.option().equals("subscribe") ? "topic" : "topic-pattern",
+        subscription.value());
+    m.put("starting-offsets", startingOffsets);
+    m.put("max-offsets-per-trigger", maxOffsetsPerTrigger == null ? "none" : maxOffsetsPerTrigger.toString());
+    m.put("fail-on-data-loss", Boolean.toString(failOnDataLoss));
+    kafkaOptions.forEach((k, v) -> m.put(k, v));
+    return m;
+  }
+}

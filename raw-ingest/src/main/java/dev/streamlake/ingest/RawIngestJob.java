@@ -1,0 +1,27 @@
+package dev.streamlake.ingest;
+
+import dev.streamlake.common.CommandLines;
+import dev.streamlake.common.SparkSessions;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Entry point of stage 1 (spark-submit or a Databricks JAR task). */
+public final class RawIngestJob {
+  private static final Logger LOG = LoggerFactory.getLogger(RawIngestJob.class);
+
+  private RawIngestJob() {}
+
+  public static void main(String[] args) throws Exception {
+    RawIngestConfig config = RawIngestConfig.fromArgs(args);
+    if (config == null) {
+      return;
+    }
+    CommandLines.logEffectiveConfig(LOG, "raw-ingest", config.describe());
+    SparkSession spark = SparkSessions.getOrCreate("streamlake raw-ingest");
+    StreamingQuery query = RawIngestQuery.start(spark, config);
+    query.awaitTermination();
+    LOG.info("Query {} finished", query.name());
+  }
+}

@@ -1,0 +1,191 @@
+package dev.streamlake.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.streamlake.common.CommandLines;
+import dev.streamlake.common.ConfigException;
+import dev.streamlake.common.TriggerSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RawIngestConfigTest {
+
+  @TempDir Path dir;
+
+  private RawIngestConfig parse(String... args) {
+    return RawIngestConfig.fromArgs(args);
+  }
+
+  @Test
+  void minimalCommandLineGetsSafeDefaults() {
+    RawIngestConfig c = parse("--lake", dir.toString(), "--bootstrap-servers", "127.0.0.1:9092");
+    assertThat(c.subscription().option()).isEqualTo("subscribe");
+    assertThat(c.subscription().value()).isEqualTo("sensor-readings");
+    assertThat(c.startingOffsets()).isEqualTo("earliest");
+    assertThat(c.failOnDataLoss()).isTrue();
+    assertThat(c.maxOffsetsPerTrigger()).isNull();
+    assertThat(c.settings().trigger()).isEqualTo(TriggerSpec.processingTime(Duration.ofSeconds(30)));
+    assertThat(c.settings().raw().name()).isEqualTo(dir + "/raw/sensor_readings");
+    assertThat(c.settings().checkpoint(RawIngestQuery.QUERY))
+        .isEqualTo(dir + "/_checkpoints/sensor_readings/raw-ingest/kafka-to-raw");
+    assertThat(c.settings().appId()).isEqualTo("sensor_readings-raw-ingest");
+  }
+
+  @Test
+  void everySettingIsRead() {
+    RawIngestConfig c = parse("--lake", dir.toString(), "--bootstrap-servers", "a:9092, b:9093",
+        "--topic-pattern", "sensor-.*", "--trigger", "availableNow", "--starting-offsets", "latest",
+        "--max-offsets-per-trigger", "5000", "--fail-on-data-loss", "false",
+        "--raw-table", "main.raw.sensor_readings",
+        "--kafka.security.protocol=SASL_SSL", "--kafka.sasl.mechanism", "PLAIN");
+    assertThat(c.bootstrapServers()).isEqualTo("a:9092,b:9093");
+    assertThat(c.subscription()).isEqualTo(new RawIngestOptions.Subscription("subscribePattern", "sensor-.*"));
+    assertThat(c.settings().trigger().isAvailableNow()).isTrue();
+    assertThat(c.startingOffsets()).isEqualTo("latest");
+    assertThat(c.maxOffsetsPerTrigger()).isEqualTo(5000L);
+    assertThat(c.failOnDataLoss()).isFalse();
+    assertThat(c.settings().raw().isPath()).isFalse();
+    assertThat(c.kafkaOptions())
+        .containsEntry("kafka.security.protocol", "SASL_SSL")
+        .containsEntry("kafka.sasl.mechanism", "PLAIN");
+  }
+
+  @Test
+  void unknownFlagIsNamed() {
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1", "--lakes", "x"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("Unknown option")
+        .hasMessageContaining("'--lakes'")
+        .hasMessageContaining("--help");
+  }
+
+  @Test
+  void missingLakeIsNamed() {
+    assertThatThrownBy(() -> parse("--bootstrap-servers", "h:1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("Missing required setting --lake");
+  }
+
+  @Test
+  void missingBootstrapServersIsNamed() {
+    assertThatThrownBy(() -> parse("--lake", dir.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("Missing required setting --bootstrap-servers");
+  }
+
+  @Test
+  void flagWithoutItsValueIsNamed() {
+    assertThatThrownBy(() -> parse("--bootstrap-servers", "h:1", "--lake"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--lake");
+  }
+
+  @Test
+  void malformedTriggerIsNamedWithTheChoices() {
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--trigger", "every 5 minutes"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid value for --trigger: 'every 5 minutes'. Allowed: availableNow, or"
+            + " processingTime:<duration> with a duration such as 500ms, 30s, 15m or 1h.");
+  }
+
+  @Test
+  void unreadableConfigFileIsNamed() {
+    Path missing = dir.resolve("nope.json");
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--config", missing.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("Cannot read pipeline config --config '" + missing + "'");
+  }
+
+  @Test
+  void configFileThatIsAFolderIsUnreadable() throws Exception {
+    Path folder = Files.createDirectory(dir.resolve("cfg"));
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--config", folder.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("Cannot read pipeline config");
+  }
+
+  @Test
+  void malformedBootstrapServersAreNamed() {
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "kafka:99999"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--bootstrap-servers")
+        .hasMessageContaining("'kafka:99999'")
+        .hasMessageContaining("host:port");
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "kafka"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("host:port");
+  }
+
+  @Test
+  void nonNumericMaxOffsetsIsNamed() {
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--max-offsets-per-trigger", "lots"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--max-offsets-per-trigger")
+        .hasMessageContaining("lots");
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--max-offsets-per-trigger", "0"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("a positive number of records");
+  }
+
+  @Test
+  void topicAndPatternExcludeEachOther() {
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--topic", "a", "--topic-pattern", "a.*"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("exclude each other");
+  }
+
+  @Test
+  void badStartingOffsetsAndPatternAreNamed() {
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--starting-offsets", "beginning"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--starting-offsets")
+        .hasMessageContaining("'beginning'");
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--topic-pattern", "sensor-[("))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--topic-pattern");
+  }
+
+  @Test
+  void sparkManagedKafkaOptionsAreRefused() {
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--kafka.enable.auto.commit=true"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kafka.enable.auto.commit")
+        .hasMessageContaining("exactly-once");
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--kafka.bootstrap.servers=x:1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("use --bootstrap-servers");
+  }
+
+  @Test
+  void effectiveConfigIsSortedAndMasksSecrets() {
+    RawIngestConfig c = parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+        "--kafka.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required"
+            + " username=\"u\" password=\"p4ss\";",
+        "--kafka.security.protocol=SASL_SSL");
+    String line = CommandLines.effectiveConfig(c.describe());
+    assertThat(line)
+        .doesNotContain("p4ss")
+        .contains("kafka.sasl.jaas.config=******")
+        .contains("kafka.security.protocol=SASL_SSL")
+        .startsWith("app-id=sensor_readings-raw-ingest, bootstrap-servers=h:1");
+  }
+
+  @Test
+  void helpReturnsNoConfig() {
+    assertThat(parse("--help")).isNull();
+  }
+}
