@@ -1,0 +1,127 @@
+package dev.streamlake.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+/**
+ * Checks on a stage module's two shaded jars, run from that module's ITs (after {@code package}).
+ * The -spark jar is tried in a separate JVM whose classpath has Spark but none of what the jar must
+ * bring itself (Delta, the Kafka connector, spark-avro, our own classes).
+ */
+public final class StageJars {
+
+  /** Artifacts the -spark jar bundles; removed from the probe JVM's classpath. */
+  private static final List<String> BUNDLED =
+      List.of("delta-spark_", "delta-storage-", "spark-sql-kafka-0-10_", "spark-token-provider-kafka",
+          "kafka-clients-", "spark-avro_", "commons-pool2-", "picocli-");
+
+  private StageJars() {}
+
+  /** {@code target/<module>-<version>-<classifier>.jar} of the module the test runs in. */
+  public static Path jar(String classifier) throws IOException {
+    Path target = Path.of("target");
+    try (Stream<Path> files = Files.list(target)) {
+      return files
+          .filter(p -> p.getFileName().toString().endsWith("-" + classifier + ".jar"))
+          .findFirst()
+          .orElseThrow(() -> new IllegalStateException("no *-" + classifier + ".jar in "
+              + target.toAbsolutePath() + ": run mvn verify (the jars are built in package)"));
+    }
+  }
+
+  public static String mainClass(Path jar) throws IOException {
+    try (JarFile f = new JarFile(jar.toFile())) {
+      return f.getManifest().getMainAttributes().getValue("Main-Class");
+    }
+  }
+
+  public static boolean contains(Path jar, String entryPrefix) throws IOException {
+    try (JarFile f = new JarFile(jar.toFile())) {
+      return f.stream().anyMatch(e -> e.getName().startsWith(entryPrefix));
+    }
+  }
+
+  /** Lines of {@code META-INF/services/<service>} in the jar. */
+  public static List<String> services(Path jar, String service) throws IOException {
+    try (JarFile f = new JarFile(jar.toFile())) {
+      var entry = f.getJarEntry("META-INF/services/" + service);
+      if (entry == null) {
+        return List.of();
+      }
+      try (InputStream in = f.getInputStream(entry)) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+            .map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+      }
+    }
+  }
+
+  /** What a separate JVM printed and how it ended. */
+  public record Run(int exitCode, String output) {}
+
+  /**
+   * Looks up Spark data sources by short name ({@code delta}, {@code kafka}) in a JVM that has
+   * Spark plus {@code extraJar} (may be null: Spark alone). Prints one line per name:
+   * {@code name -> provider class} or {@code name -> NOT FOUND: reason}.
+   */
+  public static Run lookupDataSources(Path extraJar, String... names)
+      throws IOException, InterruptedException {
+    Path probe = Files.createTempFile("DataSourceProbe", ".java");
+    try (InputStream in = StageJars.class.getResourceAsStream("DataSourceProbe.java.txt")) {
+      Files.write(probe, in.readAllBytes());
+    }
+    List<String> cp = new ArrayList<>(sparkOnlyClasspath());
+    if (extraJar != null) {
+      cp.add(extraJar.toAbsolutePath().toString());
+    }
+    return java(cp, probe.toString(), names);
+  }
+
+  /** Runs the jar's manifest main class with {@code args} over Spark's classpath. */
+  public static Run runMain(Path jar, String... args) throws IOException, InterruptedException {
+    List<String> cp = new ArrayList<>(sparkOnlyClasspath());
+    cp.add(jar.toAbsolutePath().toString());
+    return java(cp, mainClass(jar), args);
+  }
+
+  private static Run java(List<String> classpath, String main, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx512m");
+    cmd.add("-cp");
+    cmd.add(String.join(File.pathSeparator, classpath));
+    cmd.add(main);
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("probe JVM did not finish: " + cmd);
+    }
+    return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+
+  /** This test JVM's classpath without our classes and without what the -spark jar bundles. */
+  static List<String> sparkOnlyClasspath() {
+    List<String> out = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      String name = Path.of(entry).getFileName().toString();
+      boolean bundled = BUNDLED.stream().anyMatch(name::startsWith);
+      boolean ours = entry.contains(File.separator + "target" + File.separator)
+          || name.startsWith("common-") || name.startsWith("test-support-");
+      if (!bundled && !ours) {
+        out.add(entry);
+      }
+    }
+    return out;
+  }
+}
