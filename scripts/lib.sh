@@ -1,0 +1,65 @@
+# Shared shell functions of the StreamLake scripts. Source it; it runs nothing by itself.
+
+STREAMLAKE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SPARK_HOME_DIR=${SPARK_HOME:-$STREAMLAKE_ROOT/spark-home/target/spark-home}
+
+# Spark on Java 17 needs these (the list of org.apache.spark.launcher.JavaModuleOptions).
+JAVA_OPENS="-XX:+IgnoreUnrecognizedVMOptions \
+--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
+--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
+--add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \
+--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \
+--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED \
+--add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED \
+--add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED \
+-Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true"
+
+export SPARK_LOCAL_IP=127.0.0.1
+export SPARK_SCALA_VERSION=2.13
+
+die() { echo "error: $*" >&2; exit 1; }
+say() { echo "[$(date +%H:%M:%S)] $*"; }
+
+require_spark_home() {
+  [ -d "$SPARK_HOME_DIR/jars" ] || die "no Spark home at $SPARK_HOME_DIR: build it with" \
+    "'mvn -B -q -pl spark-home package' (or the full build) first"
+}
+
+# wait_for_line FILE REGEX SECONDS PID: waits until FILE has a line matching REGEX; fails when
+# PID dies first or the time runs out, showing the file's tail.
+wait_for_line() {
+  local file=$1 regex=$2 seconds=$3 pid=${4:-}
+  local deadline=$((SECONDS + seconds))
+  until grep -Eq "$regex" "$file" 2>/dev/null; do
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 30 "$file" >&2 || true
+      die "process $pid exited before '$regex' appeared in $file"
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      tail -n 30 "$file" >&2 || true
+      die "'$regex' did not appear in $file within ${seconds}s"
+    fi
+    sleep 0.5
+  done
+}
+
+# stop_pid PID NAME: SIGTERM, then SIGKILL after 20 s.
+stop_pid() {
+  local pid=$1 name=$2
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 40); do
+    kill -0 "$pid" 2>/dev/null || { say "stopped $name (pid $pid)"; return 0; }
+    sleep 0.5
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  say "killed $name (pid $pid) after it ignored SIGTERM for 20 s"
+}
+
+# The -spark jar of a stage module (raw-ingest, deserialize, merge, launcher).
+stage_jar() {
+  local module=$1 jar
+  jar=$(ls "$STREAMLAKE_ROOT/$module"/target/"$module"-*-spark.jar 2>/dev/null | head -n 1)
+  [ -n "$jar" ] || die "no $module/target/$module-*-spark.jar: build with 'mvn -B -DskipTests package' first"
+  echo "$jar"
+}
