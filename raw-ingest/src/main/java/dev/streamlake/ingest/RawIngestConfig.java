@@ -47,12 +47,13 @@ public record RawIngestConfig(
     if (!CommandLines.parse(cli, split.rest())) {
       return null;
     }
-    cli.options.kafkaOptions = split.options();
-    return from(cli.common, cli.options);
+    return from(cli.common, cli.options, split.options());
   }
 
-  public static RawIngestConfig from(CommonOptions common, RawIngestOptions options) {
-    return options.toConfig(common.toSettings(Stage.RAW_INGEST, DEFAULT_TRIGGER));
+  /** The config from parsed options and the {@code --kafka.*} options split off before. */
+  public static RawIngestConfig from(
+      CommonOptions common, RawIngestOptions options, Map<String, String> kafkaOptions) {
+    return options.toConfig(common.toSettings(Stage.RAW_INGEST, DEFAULT_TRIGGER), kafkaOptions);
   }
 
   public Map<String, String> describe() {

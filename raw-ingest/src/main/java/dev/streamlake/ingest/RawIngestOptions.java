@@ -66,12 +66,11 @@ public final class RawIngestOptions {
   Boolean failOnDataLoss;
 
   /**
-   * {@code --kafka.<client option>=<value>}: passed to the Kafka consumer unchanged. Split off the
-   * command line before parsing ({@link dev.streamlake.common.PassThroughArgs}).
+   * {@code kafkaOptions}: the {@code --kafka.<client option>=<value>} settings, split off the
+   * command line before parsing ({@link dev.streamlake.common.PassThroughArgs}) and passed to the
+   * Kafka consumer unchanged.
    */
-  Map<String, String> kafkaOptions = Map.of();
-
-  RawIngestConfig toConfig(StageSettings settings) {
+  RawIngestConfig toConfig(StageSettings settings, Map<String, String> kafkaOptions) {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
       throw new ConfigException(
           "Missing required setting --bootstrap-servers: the Kafka brokers to read from"
