@@ -113,7 +113,9 @@ final class BoundedBinaryDecoder extends Decoder {
 
   @Override
   public void skipString() throws IOException {
-    pos += readLength("string");
+    // Not "pos += readLength(..)": that would add to pos as it was before the length was read.
+    int len = readLength("string");
+    pos += len;
   }
 
   @Override
@@ -136,7 +138,8 @@ final class BoundedBinaryDecoder extends Decoder {
 
   @Override
   public void skipBytes() throws IOException {
-    pos += readLength("bytes");
+    int len = readLength("bytes");
+    pos += len;
   }
 
   @Override
