@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.not;
 
 import dev.streamlake.common.PipelineConfig.NamedExpression;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,8 @@ record BatchCounts(
       }
     }
     return new BatchCounts(row.getLong(row.fieldIndex(ROWS)), row.getLong(row.fieldIndex(GOOD)),
-        row.getLong(row.fieldIndex(DEAD_LETTERS)), Map.copyOf(byCode), Map.copyOf(byRule));
+        row.getLong(row.fieldIndex(DEAD_LETTERS)), Collections.unmodifiableMap(byCode),
+        Collections.unmodifiableMap(byRule));
   }
 
   double deadLetterShare() {
