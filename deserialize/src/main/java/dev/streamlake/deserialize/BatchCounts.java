@@ -1,0 +1,94 @@
+package dev.streamlake.deserialize;
+
+import static org.apache.spark.sql.functions.array_contains;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.count_if;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
+
+import dev.streamlake.common.PipelineConfig.NamedExpression;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Row;
+
+/**
+ * One micro-batch's counts: rows, good rows, dead letters by code and rule failures by rule. The
+ * same aggregate columns feed Spark's observed metrics (in the query progress), the circuit
+ * breaker and the batch's log line.
+ */
+record BatchCounts(
+    long rows,
+    long good,
+    long deadLetters,
+    Map<String, Long> deadLettersByCode,
+    Map<String, Long> ruleFailures) {
+
+  /** The name the metrics appear under in {@code StreamingQueryProgress.observedMetrics}. */
+  static final String OBSERVATION = "deserialize";
+
+  static final String ROWS = "rows";
+  static final String GOOD = "good";
+  static final String DEAD_LETTERS = "dead_letters";
+  static final String CODE_PREFIX = "dead_letters_";
+  static final String RULE_PREFIX = "rule_";
+
+  /** Aggregates over the classified rows, one pass, named as in the observed metrics. */
+  static List<Column> metrics(List<NamedExpression> rules) {
+    List<Column> m = new ArrayList<>();
+    m.add(count(lit(1)).as(ROWS));
+    m.add(count_if(Classification.isGood()).as(GOOD));
+    m.add(count_if(not(Classification.isGood())).as(DEAD_LETTERS));
+    for (ErrorCode code : ErrorCode.values()) {
+      m.add(count_if(col(Classification.ERROR_CODE).equalTo(code.name()))
+          .as(CODE_PREFIX + code.name()));
+    }
+    for (NamedExpression rule : rules) {
+      m.add(count_if(array_contains(col(Classification.BROKEN_RULES), rule.name()))
+          .as(RULE_PREFIX + rule.name()));
+    }
+    return m;
+  }
+
+  static BatchCounts from(Row row, List<NamedExpression> rules) {
+    Map<String, Long> byCode = new LinkedHashMap<>();
+    for (ErrorCode code : ErrorCode.values()) {
+      long n = row.getLong(row.fieldIndex(CODE_PREFIX + code.name()));
+      if (n > 0) {
+        byCode.put(code.name(), n);
+      }
+    }
+    Map<String, Long> byRule = new LinkedHashMap<>();
+    for (NamedExpression rule : rules) {
+      long n = row.getLong(row.fieldIndex(RULE_PREFIX + rule.name()));
+      if (n > 0) {
+        byRule.put(rule.name(), n);
+      }
+    }
+    return new BatchCounts(row.getLong(row.fieldIndex(ROWS)), row.getLong(row.fieldIndex(GOOD)),
+        row.getLong(row.fieldIndex(DEAD_LETTERS)), Collections.unmodifiableMap(byCode),
+        Collections.unmodifiableMap(byRule));
+  }
+
+  double deadLetterShare() {
+    return rows == 0 ? 0.0 : (double) deadLetters / rows;
+  }
+
+  /** For the log line: {@code 1000 rows -> bronze 990, dead_letter 10 {...}; rule failures {...}}. */
+  String describe() {
+    return rows + " rows -> bronze " + good + ", dead_letter " + deadLetters
+        + " " + format(deadLettersByCode) + "; rule failures " + format(ruleFailures);
+  }
+
+  private static String format(Map<String, Long> m) {
+    return m.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(Collectors.joining(", ", "{", "}"));
+  }
+}

@@ -1,0 +1,84 @@
+package dev.streamlake.deserialize;
+
+import dev.streamlake.common.CommandLines;
+import dev.streamlake.common.CommonOptions;
+import dev.streamlake.common.PipelineConfig.NamedExpression;
+import dev.streamlake.common.Stage;
+import dev.streamlake.common.StageSettings;
+import dev.streamlake.common.TriggerSpec;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * Stage 2's validated settings. {@code deadLetterLimit} and {@code schemaRegistryUrl} are the
+ * effective values (command line over pipeline config); null means off / none.
+ */
+public record DeserializeConfig(
+    StageSettings settings,
+    Integer rawMaxFilesPerTrigger,
+    String rawMaxBytesPerTrigger,
+    Double deadLetterLimit,
+    String schemaRegistryUrl) {
+
+  static final TriggerSpec DEFAULT_TRIGGER = TriggerSpec.processingTime(Duration.ofMinutes(1));
+
+  @Command(
+      name = "deserialize",
+      mixinStandardHelpOptions = true,
+      description = "Stage 2: decode and validate the raw table into bronze and dead_letter.")
+  static final class Cli {
+    @Mixin CommonOptions common;
+    @Mixin DeserializeOptions options;
+  }
+
+  /** The config from a command line; null when only --help was asked for. */
+  public static DeserializeConfig fromArgs(String[] args) {
+    Cli cli = new Cli();
+    if (!CommandLines.parse(cli, args)) {
+      return null;
+    }
+    return cli.options.toConfig(cli.common.toSettings(Stage.DESERIALIZE, DEFAULT_TRIGGER));
+  }
+
+  List<NamedExpression> rules() {
+    return settings.pipeline().rules();
+  }
+
+  DecoderSettings decoderSettings() {
+    return DecoderSettings.of(settings.pipeline(), schemaRegistryUrl);
+  }
+
+  /** Delta streaming source options for reading raw. */
+  Map<String, String> sourceOptions() {
+    Map<String, String> o = new LinkedHashMap<>();
+    // Retention deletes whole ingest_date partitions of raw; they must not stop the stream.
+    o.put("ignoreDeletes", "true");
+    if (rawMaxFilesPerTrigger != null) {
+      o.put("maxFilesPerTrigger", rawMaxFilesPerTrigger.toString());
+    }
+    if (rawMaxBytesPerTrigger != null) {
+      o.put("maxBytesPerTrigger", rawMaxBytesPerTrigger);
+    }
+    return o;
+  }
+
+  public Map<String, String> describe() {
+    Map<String, String> m = settings.describe();
+    m.put("dead-letter-limit", deadLetterLimit == null ? "off" : deadLetterLimit.toString());
+    m.put("schema-registry-url", schemaRegistryUrl == null ? "none" : schemaRegistryUrl);
+    m.put("schema-directory", settings.pipeline().schemas().directory());
+    m.put("reader-schema-id", String.valueOf(settings.pipeline().schemas().readerId()));
+    m.put("max-payload-bytes", String.valueOf(settings.pipeline().maxPayloadBytes()));
+    m.put("raw-max-files-per-trigger",
+        rawMaxFilesPerTrigger == null ? "default" : rawMaxFilesPerTrigger.toString());
+    m.put("raw-max-bytes-per-trigger",
+        rawMaxBytesPerTrigger == null ? "none" : rawMaxBytesPerTrigger);
+    m.put("rules", rules().stream().map(NamedExpression::name).collect(Collectors.joining(",")));
+    return m;
+  }
+}

@@ -1,0 +1,95 @@
+package dev.streamlake.deserialize;
+
+import dev.streamlake.common.ConfigException;
+import dev.streamlake.common.StageSettings;
+import java.util.Locale;
+import org.apache.spark.network.util.JavaUtils;
+import picocli.CommandLine.Option;
+
+/** Stage 2's own command-line settings (a picocli mixin). */
+public final class DeserializeOptions {
+
+  @Option(
+      names = "--raw-max-files-per-trigger",
+      paramLabel = "N",
+      description = "At most this many raw table files per micro-batch (Delta maxFilesPerTrigger;"
+          + " Delta's default 1000).")
+  Integer rawMaxFilesPerTrigger;
+
+  @Option(
+      names = "--raw-max-bytes-per-trigger",
+      paramLabel = "SIZE",
+      description = "Roughly this many bytes of raw table files per micro-batch, e.g. 512m or 2g"
+          + " (Delta maxBytesPerTrigger). Default: no byte limit.")
+  String rawMaxBytesPerTrigger;
+
+  @Option(
+      names = "--dead-letter-limit",
+      paramLabel = "FRACTION|off",
+      description = "Stop the stage when one batch's share of dead letters exceeds this fraction"
+          + " in (0, 1], e.g. 0.5. 'off' disables the check. Overrides the pipeline's"
+          + " deadLetterLimit.")
+  String deadLetterLimit;
+
+  @Option(
+      names = "--schema-registry-url",
+      paramLabel = "URL",
+      description = "Confluent-compatible schema registry asked for writer schema ids the schema"
+          + " folder lacks. Overrides the pipeline's schemas.registryUrl.")
+  String schemaRegistryUrl;
+
+  public DeserializeConfig toConfig(StageSettings settings) {
+    if (rawMaxFilesPerTrigger != null && rawMaxFilesPerTrigger <= 0) {
+      throw invalid("--raw-max-files-per-trigger", rawMaxFilesPerTrigger, "a positive number");
+    }
+    String maxBytes = null;
+    if (rawMaxBytesPerTrigger != null) {
+      maxBytes = rawMaxBytesPerTrigger.trim();
+      long bytes;
+      try {
+        bytes = JavaUtils.byteStringAsBytes(maxBytes);
+      } catch (RuntimeException e) {
+        throw invalid("--raw-max-bytes-per-trigger", rawMaxBytesPerTrigger,
+            "a size such as 1048576, 512m or 2g");
+      }
+      if (bytes <= 0) {
+        throw invalid("--raw-max-bytes-per-trigger", rawMaxBytesPerTrigger, "a positive size");
+      }
+    }
+    Double limit = settings.pipeline().deadLetterLimit();
+    if (deadLetterLimit != null) {
+      limit = parseLimit(deadLetterLimit);
+    }
+    String registry = settings.pipeline().schemas().registryUrl();
+    if (schemaRegistryUrl != null) {
+      registry = schemaRegistryUrl.trim();
+      if (!(registry.startsWith("http://") || registry.startsWith("https://"))
+          || registry.length() <= "https://".length()) {
+        throw invalid("--schema-registry-url", schemaRegistryUrl, "an http:// or https:// URL");
+      }
+    }
+    return new DeserializeConfig(settings, rawMaxFilesPerTrigger, maxBytes, limit, registry);
+  }
+
+  private static Double parseLimit(String value) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    if (v.equals("off") || v.equals("none")) {
+      return null;
+    }
+    double d;
+    try {
+      d = Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw invalid("--dead-letter-limit", value, "a fraction in (0, 1] such as 0.5, or off");
+    }
+    if (!(d > 0 && d <= 1)) {
+      throw invalid("--dead-letter-limit", value, "a fraction in (0, 1] such as 0.5, or off");
+    }
+    return d;
+  }
+
+  private static ConfigException invalid(String setting, Object value, String allowed) {
+    return new ConfigException(
+        "Invalid value for " + setting + ": '" + value + "'. Allowed: " + allowed + ".");
+  }
+}

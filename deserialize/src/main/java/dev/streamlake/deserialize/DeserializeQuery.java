@@ -1,0 +1,78 @@
+package dev.streamlake.deserialize;
+
+import dev.streamlake.common.StageSettings;
+import dev.streamlake.common.TableRef;
+import dev.streamlake.common.TableSchemas;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import org.apache.avro.Schema;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds and starts stage 2's streaming query: raw → bronze + dead_letter. */
+public final class DeserializeQuery {
+  private static final Logger LOG = LoggerFactory.getLogger(DeserializeQuery.class);
+
+  static final String QUERY = "bronze";
+
+  private DeserializeQuery() {}
+
+  public static StreamingQuery start(SparkSession spark, DeserializeConfig config)
+      throws TimeoutException {
+    StageSettings s = config.settings();
+    Schema reader = s.pipeline().readerSchema();
+    StructType bronzeSchema = TableSchemas.bronze(reader);
+    // A bad rule stops the job here, naming the rule, before any table is touched.
+    Rules.validate(spark, config.rules(), bronzeSchema);
+
+    // Created up front so that stage 3 can start reading bronze before the first good row, and
+    // stage 2 can start before stage 1 wrote its first batch; both use the shared contract.
+    ensureTable(spark, s.raw(), TableSchemas.raw());
+    ensureTable(spark, s.bronze(), bronzeSchema);
+    ensureTable(spark, s.deadLetter(), TableSchemas.deadLetter());
+
+    Dataset<Row> raw = s.raw().readStream(spark, config.sourceOptions());
+    Dataset<Row> classified =
+        Classification.classify(raw, config.decoderSettings(), config.rules());
+    List<Column> metrics = BatchCounts.metrics(config.rules());
+    Dataset<Row> observed =
+        classified.observe(BatchCounts.OBSERVATION, metrics.get(0),
+            metrics.subList(1, metrics.size()).toArray(Column[]::new));
+
+    String queryName = s.queryName(QUERY);
+    BatchWriter writer =
+        new BatchWriter(queryName, s.appId(), s.stage().id(), s.bronze(), s.deadLetter(), reader,
+            config.rules(), config.deadLetterLimit());
+    StreamingQuery query =
+        observed.writeStream()
+            .queryName(queryName)
+            .option("checkpointLocation", s.checkpoint(QUERY))
+            .trigger(s.trigger().toTrigger())
+            .foreachBatch(writer)
+            .start();
+    LOG.info("Started query {} ({}): {} -> {} + {}, checkpoint {}, app id {}", queryName,
+        query.id(), s.raw(), s.bronze(), s.deadLetter(), s.checkpoint(QUERY), s.appId());
+    return query;
+  }
+
+  /** Creates an empty Delta table partitioned by ingest_date when the table does not exist. */
+  static void ensureTable(SparkSession spark, TableRef table, StructType schema) {
+    if (table.exists(spark)) {
+      return;
+    }
+    table.write(
+        spark.createDataFrame(List.<Row>of(), schema)
+            .write()
+            .format("delta")
+            .mode(SaveMode.Append)
+            .partitionBy(TableSchemas.INGEST_DATE));
+    LOG.info("Created empty Delta table {}", table);
+  }
+}

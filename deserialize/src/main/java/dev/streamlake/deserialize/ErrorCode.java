@@ -1,0 +1,26 @@
+package dev.streamlake.deserialize;
+
+/**
+ * Why a raw record went to dead_letter: the machine-readable {@code error_code} column. Every code
+ * here is a property of the record itself; a failure of our infrastructure (an unreachable schema
+ * registry) is never a code, it fails the batch instead (see
+ * {@link SchemaRegistryUnavailableException}).
+ */
+public enum ErrorCode {
+  /** The Kafka value is null or has zero bytes. */
+  EMPTY_PAYLOAD,
+  /** The value is larger than the pipeline's {@code maxPayloadBytes}. */
+  PAYLOAD_TOO_LARGE,
+  /** The first byte is not the Confluent wire format's magic byte 0. */
+  BAD_MAGIC_BYTE,
+  /** Neither the schema folder nor the registry knows the schema id. */
+  UNKNOWN_SCHEMA_ID,
+  /** The writer schema exists but cannot be read as the pipeline's reader schema. */
+  INCOMPATIBLE_SCHEMA,
+  /** The Avro body is truncated, has trailing bytes, or does not match its writer schema. */
+  MALFORMED_AVRO,
+  /** The value is not a JSON object with the reader schema's fields and types. */
+  MALFORMED_JSON,
+  /** The record decoded but broke one or more validation rules. */
+  RULE_VIOLATION
+}

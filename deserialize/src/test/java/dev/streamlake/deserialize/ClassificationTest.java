@@ -1,0 +1,180 @@
+package dev.streamlake.deserialize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.streamlake.common.ConfigException;
+import dev.streamlake.common.PipelineConfig;
+import dev.streamlake.common.PipelineConfig.NamedExpression;
+import dev.streamlake.common.TableSchemas;
+import dev.streamlake.testing.SensorReadingPayloads.Reading;
+import dev.streamlake.testing.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TimeZone;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Decode + rules on batch DataFrames: the same code path the stream runs, without a stream. */
+class ClassificationTest {
+  final SparkSession spark = TestSpark.session();
+  final PipelineConfig sensor = PipelineConfig.sensorReadings();
+
+  /** offset -> error_message (null for bronze rows). */
+  Map<Long, String> classify(PipelineConfig pipeline, byte[]... values) {
+    List<Row> raw = new ArrayList<>();
+    for (int i = 0; i < values.length; i++) {
+      raw.add(RawRows.row(i, values[i]));
+    }
+    Dataset<Row> classified = Classification.classify(RawRows.frame(spark, raw),
+        DecoderSettings.of(pipeline, null), pipeline.rules());
+    Map<Long, String> out = new LinkedHashMap<>();
+    for (Row r : classified.orderBy(TableSchemas.OFFSET).collectAsList()) {
+      String code = r.getAs(Classification.ERROR_CODE);
+      out.put(r.getAs(TableSchemas.OFFSET),
+          code == null ? null : code + ": " + r.getAs(Classification.ERROR_MESSAGE));
+    }
+    return out;
+  }
+
+  @Test
+  void everyRuleOfTheSensorPipeline() {
+    Instant ok = Payloads.MIDNIGHT;
+    Map<Long, String> r = classify(sensor,
+        Payloads.v2(Reading.of("a", ok, 20)),                                   // 0 good
+        Payloads.v2(Reading.of("b", ok, 150)),                                  // 1
+        Payloads.v1(Reading.of("c", ok, 100).withStatus("BROKEN")),             // 2
+        Payloads.v2(Reading.of("", ok, 20)),                                    // 3
+        Payloads.v2(Reading.of("d", ok, 20).withHumidity(100.5)),               // 4
+        Payloads.v2(Reading.of("e", ok, 20).withBattery(-1)),                   // 5
+        Payloads.v2(Reading.of("f", Instant.parse("1999-12-31T23:59:59.999Z"), 20)), // 6
+        Payloads.v2(Reading.of("g", Instant.now().plus(2, ChronoUnit.DAYS), 20)),    // 7
+        Payloads.v2(Reading.of("h", Instant.parse("2000-01-01T00:00:00Z"), -90)
+            .withHumidity(0.0).withBattery(100)));                              // 8 good
+    assertThat(r.get(0L)).isNull();
+    assertThat(r.get(1L)).isEqualTo("RULE_VIOLATION: broken rules: temperature_range");
+    assertThat(r.get(2L))
+        .isEqualTo("RULE_VIOLATION: broken rules: temperature_range, status_known");
+    assertThat(r.get(3L)).isEqualTo("RULE_VIOLATION: broken rules: sensor_id_length");
+    assertThat(r.get(4L)).isEqualTo("RULE_VIOLATION: broken rules: humidity_range");
+    assertThat(r.get(5L)).isEqualTo("RULE_VIOLATION: broken rules: battery_range");
+    assertThat(r.get(6L)).isEqualTo("RULE_VIOLATION: broken rules: reading_ts_plausible");
+    assertThat(r.get(7L)).isEqualTo("RULE_VIOLATION: broken rules: reading_ts_plausible");
+    assertThat(r.get(8L)).isNull();
+  }
+
+  @Test
+  void idLengthCountsCharactersNotBytes() {
+    Map<Long, String> r = classify(sensor,
+        Payloads.v2(Reading.of("s".repeat(64), Payloads.MIDNIGHT, 20)),
+        Payloads.v2(Reading.of("s".repeat(65), Payloads.MIDNIGHT, 20)),
+        Payloads.v1(Reading.of("🌡".repeat(64), Payloads.MIDNIGHT, 20)),
+        Payloads.v1(Reading.of("é".repeat(65), Payloads.MIDNIGHT, 20)));
+    assertThat(r.get(0L)).isNull();
+    assertThat(r.get(1L)).isEqualTo("RULE_VIOLATION: broken rules: sensor_id_length");
+    assertThat(r.get(2L)).isNull();
+    assertThat(r.get(3L)).isEqualTo("RULE_VIOLATION: broken rules: sensor_id_length");
+  }
+
+  @Test
+  void aRuleThatEvaluatesToNullIsBroken() {
+    PipelineConfig p = RawRows.withRules(sensor, List.of(
+        new NamedExpression("humidity_known", "humidity_pct > 0"),
+        new NamedExpression("always", "true")));
+    Map<Long, String> r = classify(p,
+        Payloads.v2(Reading.of("a", Payloads.MIDNIGHT, 20)),
+        Payloads.v2(Reading.of("a", Payloads.MIDNIGHT, 20).withHumidity(5.0)));
+    assertThat(r.get(0L)).isEqualTo("RULE_VIOLATION: broken rules: humidity_known");
+    assertThat(r.get(1L)).isNull();
+  }
+
+  @Test
+  void decodeFailuresAreNotAlsoRuleFailures() {
+    List<Row> raw = List.of(RawRows.row(0, null), RawRows.row(1, new byte[] {9}));
+    Dataset<Row> classified = Classification.classify(RawRows.frame(spark, raw),
+        DecoderSettings.of(sensor, null), sensor.rules());
+    List<Row> rows = classified.orderBy(TableSchemas.OFFSET).collectAsList();
+    assertThat(rows).extracting(r -> (String) r.getAs(Classification.ERROR_CODE))
+        .containsExactly("EMPTY_PAYLOAD", "BAD_MAGIC_BYTE");
+    assertThat(rows).allSatisfy(r ->
+        assertThat(r.getList(r.fieldIndex(Classification.BROKEN_RULES))).isEmpty());
+    assertThat((String) rows.get(1).getAs(Classification.ERROR_MESSAGE))
+        .contains("0x09").contains("partition 0, offset 1");
+  }
+
+  @Test
+  void jsonPipelineHasNoSchemaIdAndTheSameRules() {
+    PipelineConfig json = sensor.withFormat(PipelineConfig.PayloadFormat.JSON);
+    List<Row> raw = List.of(
+        RawRows.row(0, Payloads.json(Reading.of("j", Payloads.MIDNIGHT, 20))),
+        RawRows.row(1, Payloads.json(Reading.of("j", Payloads.MIDNIGHT, 99))),
+        RawRows.row(2, "{oops".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        RawRows.row(3, Payloads.v2(Reading.of("j", Payloads.MIDNIGHT, 20))));
+    Dataset<Row> classified = Classification.classify(RawRows.frame(spark, raw),
+        DecoderSettings.of(json, null), json.rules());
+    List<Row> rows = classified.orderBy(TableSchemas.OFFSET).collectAsList();
+    assertThat(rows).extracting(r -> (String) r.getAs(Classification.ERROR_CODE))
+        .containsExactly(null, "RULE_VIOLATION", "MALFORMED_JSON", "MALFORMED_JSON");
+    assertThat((Object) rows.get(0).getAs(TableSchemas.SCHEMA_ID)).isNull();
+    assertThat((String) rows.get(0).getAs("sensor_id")).isEqualTo("j");
+  }
+
+  @Test
+  void datesComeOutInUtcWhateverTheJvmTimeZone() {
+    assertThat(TimeZone.getDefault().getID()).isNotEqualTo("UTC");
+    assertThat(TimeZone.getDefault().getRawOffset()).isNotZero();
+    List<Row> raw = List.of(RawRows.row(0, Payloads.v1(Reading.of("a", Payloads.MIDNIGHT, 1))));
+    Dataset<Row> bronze = Classification.bronzeRows(Classification.classify(
+        RawRows.frame(spark, raw), DecoderSettings.of(sensor, null), sensor.rules()),
+        sensor.readerSchema());
+    String readingDate = sensor.gold().derived().get(0).expression();
+    Row r = bronze.selectExpr("reading_ts", "unix_millis(reading_ts) AS ms",
+        readingDate + " AS reading_date", TableSchemas.INGEST_DATE).first();
+    assertThat(r.getTimestamp(0).toInstant()).isEqualTo(Instant.parse("2024-03-01T00:00:00Z"));
+    assertThat(r.getLong(1)).isEqualTo(1709251200000L);
+    assertThat(r.getDate(2).toLocalDate()).isEqualTo(LocalDate.of(2024, 3, 1));
+    assertThat(r.getDate(3).toLocalDate()).isEqualTo(RawRows.INGEST_DATE);
+  }
+
+  @Test
+  void bronzeAndDeadLetterRowsHaveTheTableSchemas() {
+    List<Row> raw = List.of(RawRows.row(0, Payloads.v2(Payloads.full())), RawRows.row(1, null));
+    Dataset<Row> classified = Classification.classify(RawRows.frame(spark, raw),
+        DecoderSettings.of(sensor, null), sensor.rules());
+    assertThat(Classification.bronzeRows(classified, sensor.readerSchema()).schema().fieldNames())
+        .containsExactly(TableSchemas.bronze(sensor.readerSchema()).fieldNames());
+    assertThat(Classification.deadLetterRows(classified, "deserialize").schema().fieldNames())
+        .containsExactly(TableSchemas.deadLetter().fieldNames());
+  }
+
+  @Test
+  void badRulesStopTheJobBeforeAnyTableIsTouched(@TempDir Path lake) {
+    String[][] bad = {
+      {"no_such_column", "pressure_bar > 1"},
+      {"syntax", "temperature_c >>>> 1"},
+      {"not_boolean", "temperature_c + 1"},
+      {"aggregate", "max(temperature_c) > 1"},
+    };
+    for (String[] b : bad) {
+      DeserializeConfig config = RawRows.withPipeline(
+          DeserializeConfig.fromArgs(new String[] {"--lake", lake.toString()}),
+          p -> RawRows.withRules(p, List.of(new NamedExpression(b[0], b[1]))));
+      assertThatThrownBy(() -> DeserializeQuery.start(spark, config))
+          .as(b[0])
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("'" + b[0] + "'");
+    }
+    assertThat(Files.exists(lake.resolve("raw"))).isFalse();
+    assertThat(Files.exists(lake.resolve("bronze"))).isFalse();
+  }
+}

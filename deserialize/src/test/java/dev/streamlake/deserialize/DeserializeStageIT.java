@@ -1,0 +1,187 @@
+package dev.streamlake.deserialize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.streamlake.common.TableSchemas;
+import dev.streamlake.testing.SensorReadingPayloads;
+import dev.streamlake.testing.SensorReadingPayloads.Reading;
+import dev.streamlake.testing.TestSpark;
+import io.delta.tables.DeltaTable;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TimeZone;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A raw table with valid, invalid and undecodable records through the streaming stage. */
+class DeserializeStageIT {
+  final SparkSession spark = TestSpark.session();
+
+  @TempDir Path lake;
+
+  @Test
+  void everyRawRowLandsInExactlyOneTableAsExpected() throws Exception {
+    assertThat(TimeZone.getDefault().getRawOffset()).as("tests run in a non-UTC zone").isNotZero();
+    Instant t = Payloads.MIDNIGHT;
+    byte[] v2 = Payloads.v2(Payloads.full());
+    byte[] tooLarge = new byte[1024 * 1024 + 1];
+    List<Row> first = List.of(
+        RawRows.row(0, 0, Payloads.v1(Payloads.full())),
+        RawRows.row(0, 1, Payloads.v2(Payloads.full().withSensorId("капля-💧"))),
+        RawRows.row(0, 2, Payloads.v2(Payloads.minimal())),
+        RawRows.row(0, 3, Payloads.json(Payloads.full())),
+        RawRows.row(0, 4, null),
+        RawRows.row(0, 5, new byte[0]),
+        RawRows.row(0, 6, SensorReadingPayloads.wire(99, new byte[] {2, 'x'})),
+        RawRows.row(0, 7, Arrays.copyOf(v2, v2.length - 3)),
+        RawRows.row(0, 8, Arrays.copyOf(v2, v2.length + 2)),
+        RawRows.row(0, 9, tooLarge),
+        RawRows.row(0, 10, Payloads.v2(Reading.of("hot", t, 150))),
+        RawRows.row(0, 11, Payloads.v1(Reading.of("x", t, 100).withStatus("BROKEN"))),
+        RawRows.row(0, 12, Payloads.v1(Reading.of("s".repeat(65), t, 20))));
+    List<Row> second = List.of(
+        RawRows.row(1, 0, Payloads.v2(Reading.of("p1", t, 1).withPressure(990.0))),
+        RawRows.row(1, 1, Payloads.v1(Reading.of("s".repeat(64), t, 2))),
+        RawRows.row(1, 2, new byte[] {0, 0, 0, 2}));
+    String raw = StageRuns.rawPath(lake);
+    RawRows.append(spark, raw, first);
+    RawRows.append(spark, raw, second);
+
+    StreamingQuery q = StageRuns.runToEnd(spark,
+        StageRuns.config(lake, "--raw-max-files-per-trigger", "1"));
+
+    // --- bronze, record by record
+    Map<String, Row> bronze = byCoordinates(spark.read().format("delta")
+        .load(lake.resolve("bronze/sensor_readings").toString()));
+    assertThat(bronze).containsOnlyKeys("0/0", "0/1", "0/2", "1/0", "1/1");
+    Timestamp midnight = Timestamp.from(t);
+    assertFields(bronze.get("0/0"), "sensor-1", midnight, 21.5, 40.25, 87, "WARN", "fw-1.2.3",
+        null, 1);
+    assertFields(bronze.get("0/1"), "капля-💧", midnight, 21.5, 40.25, 87, "WARN", "fw-1.2.3",
+        1013.5, 2);
+    assertFields(bronze.get("0/2"), "sensor-2", midnight, -3.0, null, null, "OK", null, null, 2);
+    assertFields(bronze.get("1/0"), "p1", midnight, 1.0, null, null, "OK", null, 990.0, 2);
+    assertFields(bronze.get("1/1"), "s".repeat(64), midnight, 2.0, null, null, "OK", null, null,
+        1);
+    Row b = bronze.get("1/0");
+    assertThat((String) b.getAs(TableSchemas.TOPIC)).isEqualTo(RawRows.TOPIC);
+    assertThat(((Timestamp) b.getAs(TableSchemas.KAFKA_TIMESTAMP)).toInstant()).isEqualTo(t);
+    assertThat(((java.sql.Date) b.getAs(TableSchemas.INGEST_DATE)).toLocalDate())
+        .isEqualTo(RawRows.INGEST_DATE);
+    assertThat((Object) b.getAs(TableSchemas.DESERIALIZED_AT)).isNotNull();
+
+    // --- dead_letter, record by record
+    Dataset<Row> deadLetterTable = spark.read().format("delta")
+        .load(lake.resolve("dead_letter/sensor_readings").toString());
+    Map<String, Row> dead = byCoordinates(deadLetterTable);
+    Map<String, String> expectedCodes = new HashMap<>();
+    expectedCodes.put("0/3", "BAD_MAGIC_BYTE");
+    expectedCodes.put("0/4", "EMPTY_PAYLOAD");
+    expectedCodes.put("0/5", "EMPTY_PAYLOAD");
+    expectedCodes.put("0/6", "UNKNOWN_SCHEMA_ID");
+    expectedCodes.put("0/7", "MALFORMED_AVRO");
+    expectedCodes.put("0/8", "MALFORMED_AVRO");
+    expectedCodes.put("0/9", "PAYLOAD_TOO_LARGE");
+    expectedCodes.put("0/10", "RULE_VIOLATION");
+    expectedCodes.put("0/11", "RULE_VIOLATION");
+    expectedCodes.put("0/12", "RULE_VIOLATION");
+    expectedCodes.put("1/2", "MALFORMED_AVRO");
+    assertThat(dead.keySet()).containsExactlyInAnyOrderElementsOf(expectedCodes.keySet());
+    dead.forEach((k, r) -> {
+      assertThat((String) r.getAs(TableSchemas.ERROR_CODE)).as(k).isEqualTo(expectedCodes.get(k));
+      assertThat((String) r.getAs(TableSchemas.STAGE)).isEqualTo("deserialize");
+      assertThat((Object) r.getAs(TableSchemas.FAILED_AT)).isNotNull();
+    });
+    assertThat(message(dead, "0/6")).contains("schema id 99").contains("offset 6");
+    assertThat(message(dead, "0/7")).contains("schema id 2").contains("offset 7");
+    assertThat(message(dead, "0/8")).contains("2 trailing byte(s)");
+    assertThat(message(dead, "0/10")).isEqualTo("broken rules: temperature_range");
+    assertThat(message(dead, "0/11"))
+        .isEqualTo("broken rules: temperature_range, status_known");
+    assertThat(message(dead, "0/12")).isEqualTo("broken rules: sensor_id_length");
+    assertThat(message(dead, "1/2")).contains("only 4 bytes");
+
+    // The raw row is kept whole: every raw column equal, byte for byte.
+    Dataset<Row> rawTable = spark.read().format("delta").load(raw);
+    String[] rawColumns = TableSchemas.raw().fieldNames();
+    Dataset<Row> deadAsRaw = deadLetterTable.selectExpr(rawColumns);
+    assertThat(deadAsRaw.exceptAll(rawTable.selectExpr(rawColumns)).count()).isZero();
+    assertThat(dead.get("0/9").<byte[]>getAs(TableSchemas.VALUE)).hasSize(1024 * 1024 + 1);
+
+    // raw = bronze + dead_letter by (topic, partition, offset), nothing twice.
+    List<String> all = new ArrayList<>(bronze.keySet());
+    all.addAll(dead.keySet());
+    assertThat(all).doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(byCoordinates(rawTable).keySet());
+    assertThat(deadLetterTable.count()).isEqualTo(dead.size());
+
+    // Both tables keep raw's partitioning.
+    for (String table : List.of("bronze", "dead_letter")) {
+      Row detail = DeltaTable.forPath(spark, lake.resolve(table + "/sensor_readings").toString())
+          .detail().first();
+      assertThat(detail.getList(detail.fieldIndex("partitionColumns")))
+          .containsExactly(TableSchemas.INGEST_DATE);
+    }
+
+    // Per-batch counts in the query progress (observed metrics).
+    List<Row> metrics = Arrays.stream(q.recentProgress())
+        .filter(p -> p.numInputRows() > 0)
+        .map(StreamingQueryProgress::observedMetrics)
+        .map(m -> m.get(BatchCounts.OBSERVATION))
+        .toList();
+    assertThat(metrics).hasSize(2);
+    Row m0 = metrics.get(0);
+    assertThat(m0.<Long>getAs("rows")).isEqualTo(13L);
+    assertThat(m0.<Long>getAs("good")).isEqualTo(3L);
+    assertThat(m0.<Long>getAs("dead_letters")).isEqualTo(10L);
+    assertThat(m0.<Long>getAs("dead_letters_EMPTY_PAYLOAD")).isEqualTo(2L);
+    assertThat(m0.<Long>getAs("dead_letters_MALFORMED_AVRO")).isEqualTo(2L);
+    assertThat(m0.<Long>getAs("dead_letters_RULE_VIOLATION")).isEqualTo(3L);
+    assertThat(m0.<Long>getAs("rule_temperature_range")).isEqualTo(2L);
+    assertThat(m0.<Long>getAs("rule_status_known")).isEqualTo(1L);
+    assertThat(m0.<Long>getAs("rule_sensor_id_length")).isEqualTo(1L);
+    Row m1 = metrics.get(1);
+    assertThat(m1.<Long>getAs("rows")).isEqualTo(3L);
+    assertThat(m1.<Long>getAs("good")).isEqualTo(2L);
+    assertThat(m1.<Long>getAs("dead_letters_MALFORMED_AVRO")).isEqualTo(1L);
+  }
+
+  static void assertFields(Row r, String id, Timestamp ts, double temp, Double humidity,
+      Integer battery, String status, String firmware, Double pressure, int schemaId) {
+    assertThat((String) r.getAs("sensor_id")).isEqualTo(id);
+    assertThat(((Timestamp) r.getAs("reading_ts")).toInstant()).isEqualTo(ts.toInstant());
+    assertThat(r.<Double>getAs("temperature_c")).isEqualTo(temp);
+    assertThat(r.<Double>getAs("humidity_pct")).isEqualTo(humidity);
+    assertThat(r.<Integer>getAs("battery_pct")).isEqualTo(battery);
+    assertThat((String) r.getAs("status")).isEqualTo(status);
+    assertThat((String) r.getAs("firmware")).isEqualTo(firmware);
+    assertThat(r.<Double>getAs("pressure_hpa")).isEqualTo(pressure);
+    assertThat(r.<Integer>getAs(TableSchemas.SCHEMA_ID)).isEqualTo(schemaId);
+  }
+
+  static String message(Map<String, Row> rows, String key) {
+    return rows.get(key).getAs(TableSchemas.ERROR_MESSAGE);
+  }
+
+  /** Rows by "partition/offset"; fails on a duplicate. */
+  static Map<String, Row> byCoordinates(Dataset<Row> table) {
+    Map<String, Row> m = new HashMap<>();
+    for (Row r : table.collectAsList()) {
+      assertThat((String) r.getAs(TableSchemas.TOPIC)).isEqualTo(RawRows.TOPIC);
+      String k = r.<Integer>getAs(TableSchemas.PARTITION) + "/" + r.<Long>getAs(TableSchemas.OFFSET);
+      assertThat(m.put(k, r)).as("duplicate " + k).isNull();
+    }
+    return m;
+  }
+}
