@@ -1,6 +1,7 @@
 package dev.streamlake.deserialize;
 
 import dev.streamlake.common.PipelineConfig.NamedExpression;
+import dev.streamlake.common.IdempotentWrites;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import java.util.List;
@@ -58,11 +59,13 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         throw new DeadLetterLimitExceededException(queryName, batchId, counts, deadLetterLimit);
       }
       Schema reader = new Schema.Parser().parse(readerSchemaJson);
+      String txnAppId = IdempotentWrites.txnAppId(appId, batch.sparkSession());
       if (counts.good() > 0) {
-        append(Classification.bronzeRows(classified, reader), bronze, batchId, true);
+        append(Classification.bronzeRows(classified, reader), bronze, txnAppId, batchId, true);
       }
       if (counts.deadLetters() > 0) {
-        append(Classification.deadLetterRows(classified, stage), deadLetter, batchId, false);
+        append(Classification.deadLetterRows(classified, stage), deadLetter, txnAppId, batchId,
+            false);
       }
       LOG.info("{} batch {} written: {} rows to {}, {} rows to {}", queryName, batchId,
           counts.good(), bronze, counts.deadLetters(), deadLetter);
@@ -71,13 +74,14 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     }
   }
 
-  private void append(Dataset<Row> rows, TableRef table, long batchId, boolean mergeSchema) {
+  private static void append(
+      Dataset<Row> rows, TableRef table, String txnAppId, long batchId, boolean mergeSchema) {
     DataFrameWriter<Row> writer =
         rows.write()
             .format("delta")
             .mode(SaveMode.Append)
             .partitionBy(TableSchemas.INGEST_DATE)
-            .option("txnAppId", appId)
+            .option("txnAppId", txnAppId)
             .option("txnVersion", batchId);
     if (mergeSchema) {
       // A newer reader schema adds its fields to bronze, as Avro resolution adds them to records.

@@ -42,7 +42,12 @@ public record DeserializeConfig(
     if (!CommandLines.parse(cli, args)) {
       return null;
     }
-    return cli.options.toConfig(cli.common.toSettings(Stage.DESERIALIZE, DEFAULT_TRIGGER));
+    return from(cli.common, cli.options);
+  }
+
+  /** The config from parsed options (also used by the all-in-one launcher). */
+  public static DeserializeConfig from(CommonOptions common, DeserializeOptions options) {
+    return options.toConfig(common.toSettings(Stage.DESERIALIZE, DEFAULT_TRIGGER));
   }
 
   List<NamedExpression> rules() {

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 public final class DeserializeQuery {
   private static final Logger LOG = LoggerFactory.getLogger(DeserializeQuery.class);
 
-  static final String QUERY = "bronze";
+  static final String QUERY = "raw-to-bronze";
 
   private DeserializeQuery() {}
 

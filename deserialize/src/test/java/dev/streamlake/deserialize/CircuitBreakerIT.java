@@ -52,7 +52,7 @@ class CircuitBreakerIT {
     assertThat(count("bronze")).isZero();
     assertThat(count("dead_letter")).isZero();
     assertThat(Files.exists(lake.resolve(
-        "_checkpoints/sensor_readings/deserialize/bronze/commits/0"))).isFalse();
+        "_checkpoints/sensor_readings/deserialize/raw-to-bronze/commits/0"))).isFalse();
 
     // "The fix": here, lifting the limit. The job resumes batch 0 from its checkpoint.
     StageRuns.runToEnd(spark, StageRuns.config(lake, "--dead-letter-limit", "off"));

@@ -36,7 +36,7 @@ class DeserializeReplayIT {
     assertThat(count("bronze")).isEqualTo(2);
     assertThat(count("dead_letter")).isEqualTo(2);
 
-    Path commits = lake.resolve("_checkpoints/sensor_readings/deserialize/bronze/commits");
+    Path commits = lake.resolve("_checkpoints/sensor_readings/deserialize/raw-to-bronze/commits");
     Path newest = newestCommit(commits);
     Files.delete(newest);
     Files.deleteIfExists(commits.resolve("." + newest.getFileName() + ".crc"));
@@ -51,6 +51,32 @@ class DeserializeReplayIT {
     // Delta skipped both writes: no new table version at all.
     assertThat(version("bronze")).isEqualTo(bronzeVersion);
     assertThat(version("dead_letter")).isEqualTo(deadVersion);
+  }
+
+  @Test
+  void deletedCheckpointReprocessesInsteadOfSkippingSilently() throws Exception {
+    RawRows.append(spark, StageRuns.rawPath(lake), List.of(
+        RawRows.row(0, Payloads.v1(Payloads.full())),
+        RawRows.row(1, null)));
+    DeserializeConfig config = StageRuns.config(lake);
+    StageRuns.runToEnd(spark, config);
+    assertThat(count("bronze")).isEqualTo(1);
+
+    // A new checkpoint starts again at batch 0. With the same app id, Delta would skip every
+    // write up to the old batch ids; the query id in the app id makes them new writes.
+    deleteRecursively(lake.resolve("_checkpoints"));
+    StageRuns.runToEnd(spark, config);
+
+    assertThat(count("bronze")).isEqualTo(2);
+    assertThat(count("dead_letter")).isEqualTo(2);
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   private Path newestCommit(Path commits) throws IOException {
