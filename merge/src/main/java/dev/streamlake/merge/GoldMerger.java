@@ -81,7 +81,6 @@ final class GoldMerger {
   /** What a batch did. {@code replaySkipped}: Delta found the batch already committed. */
   record Outcome(
       long batchId,
-      long latestRows,
       long changedRows,
       long inserted,
       long updated,
@@ -129,23 +128,25 @@ final class GoldMerger {
     SparkSession spark = batch.sparkSession();
     Dataset<Row> latest = latestPerKey(batch).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      long latestRows = latest.count();
-      if (latestRows == 0) {
+      // The first action fills the cache: the partition values of a partitioned gold, else
+      // a plain emptiness check.
+      PartitionLiterals partitions = partitionLiterals(latest, batchId);
+      boolean empty = plan.partitionBy().isEmpty() ? latest.isEmpty() : partitions.isEmpty();
+      if (empty) {
         ensureGold(spark, latest.schema());
         LOG.info("Merge batch {} into {}: no rows", batchId, gold);
-        return new Outcome(batchId, 0, 0, 0, 0, false, 0);
+        return new Outcome(batchId, 0, 0, 0, false, 0);
       }
-      PartitionLiterals partitions = partitionLiterals(latest, batchId);
       int[] attempts = {0};
       Outcome outcome =
           retry.run(gold.name(), appId, batchId, attempt -> {
             attempts[0] = attempt;
-            return mergeOnce(spark, latest, latestRows, partitions, batchId, attempt);
+            return mergeOnce(spark, latest, partitions, batchId, attempt);
           });
       LOG.info(
-          "Merge batch {} into {}: {} rows newest per key, {} new or changed -> {} inserted, {}"
-              + " updated{}; {} attempt(s), {} ms",
-          batchId, gold, latestRows, outcome.changedRows(), outcome.inserted(),
+          "Merge batch {} into {}: {} rows new or changed -> {} inserted, {} updated{}; {}"
+              + " attempt(s), {} ms",
+          batchId, gold, outcome.changedRows(), outcome.inserted(),
           outcome.updated(), outcome.replaySkipped() ? " (replay: skipped by Delta)" : "",
           attempts[0], (System.nanoTime() - started) / 1_000_000);
       return outcome;
@@ -155,8 +156,8 @@ final class GoldMerger {
   }
 
   private Outcome mergeOnce(
-      SparkSession spark, Dataset<Row> latest, long latestRows, PartitionLiterals partitions,
-      long batchId, int attempt) {
+      SparkSession spark, Dataset<Row> latest, PartitionLiterals partitions, long batchId,
+      int attempt) {
     ensureGold(spark, latest.schema());
     Dataset<Row> changes =
         changedRows(spark, latest, partitions).persist(StorageLevel.MEMORY_AND_DISK());
@@ -164,7 +165,7 @@ final class GoldMerger {
       long changed = changes.count();
       if (changed == 0) {
         // Nothing would change: no MERGE, so no commit, no rewrite, no change-feed entry.
-        return new Outcome(batchId, latestRows, 0, 0, 0, false, attempt);
+        return new Outcome(batchId, 0, 0, 0, false, attempt);
       }
       Dataset<Row> source = probe == null ? changes : changes.filter(probeCall(batchId, attempt));
       Column on = expr(plan.keyCondition());
@@ -196,11 +197,11 @@ final class GoldMerger {
                 + " failure. If this query's checkpoint was deleted, its --app-id must change,"
                 + " or every batch up to the recorded one is skipped.",
             batchId, gold, batchId, appId);
-        return new Outcome(batchId, latestRows, changed, 0, 0, true, attempt);
+        return new Outcome(batchId, changed, 0, 0, true, attempt);
       }
       Row r = result.get(0);
       return new Outcome(
-          batchId, latestRows, changed, r.getLong(r.fieldIndex("num_inserted_rows")),
+          batchId, changed, r.getLong(r.fieldIndex("num_inserted_rows")),
           r.getLong(r.fieldIndex("num_updated_rows")), false, attempt);
     } finally {
       changes.unpersist(false);
@@ -303,7 +304,13 @@ final class GoldMerger {
 
   /** Per partition column, the values a batch touches; NONE = no literal predicate. */
   record PartitionLiterals(Map<String, Set<Object>> values) {
+    /** No literal predicate: gold is not partitioned, or the batch touches too many values. */
     static final PartitionLiterals NONE = new PartitionLiterals(Map.of());
+
+    /** True when the batch had no rows at all (every column's value set is empty). */
+    boolean isEmpty() {
+      return !values.isEmpty() && values.values().iterator().next().isEmpty();
+    }
 
     /** {@code alias.p IN (v1, v2, ...)} per column, ANDed; a null value adds {@code OR IS NULL}. */
     Optional<Column> predicate(String alias) {
