@@ -171,6 +171,25 @@ class GoldMergerTest {
   }
 
   @Test
+  void aCatalogGoldTableWorksLikeAPathOne() {
+    String name = "default.gold_" + Long.toHexString(System.nanoTime());
+    GoldMerger m = new GoldMerger(GoldPlan.of(Bronze.PIPELINE), TableRef.catalog(name), APP,
+        new ConflictRetry(0, Duration.ZERO, d -> { }), 1000, null);
+    try {
+      m.merge(batch(spark, reading("a", "2024-05-01T10:00:00Z", 20.0, 5)), 0);
+      m.merge(batch(spark, reading("a", "2024-05-01T11:00:00Z", 21.0, 6)), 1);
+      List<Row> rows = spark.table(name).select("sensor_id", "temperature_c").collectAsList();
+      assertThat(rows).hasSize(1);
+      assertThat(rows.get(0).getDouble(1)).isEqualTo(21.0);
+      Row detail = DeltaTable.forName(spark, name).detail().first();
+      assertThat(detail.<String>getList(detail.fieldIndex("partitionColumns")))
+          .containsExactly("reading_date");
+    } finally {
+      spark.sql("DROP TABLE IF EXISTS " + name);
+    }
+  }
+
+  @Test
   void deltaSkipsABatchIdItAlreadyCommittedAndTheConfsNeverLeak() {
     GoldMerger m = merger(0, null);
     SparkSession batchSession = spark.newSession();
