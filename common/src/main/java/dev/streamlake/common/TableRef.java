@@ -10,6 +10,7 @@ import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import io.delta.tables.DeltaTable;
+import io.delta.tables.DeltaTableBuilder;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
@@ -86,6 +87,15 @@ public record TableRef(String name, boolean isPath) {
 
   public DeltaTable deltaTable(SparkSession spark) {
     return isPath ? DeltaTable.forPath(spark, name) : DeltaTable.forName(spark, name);
+  }
+
+  /**
+   * A builder that creates this table unless it exists: at the path, or under the catalog name.
+   * The caller adds columns, layout and properties.
+   */
+  public DeltaTableBuilder createIfNotExists(SparkSession spark) {
+    DeltaTableBuilder b = DeltaTable.createIfNotExists(spark);
+    return isPath ? b.location(name) : b.tableName(name);
   }
 
   /** The table as SQL can name it: {@code delta.`/path`} or the identifier. */

@@ -1,0 +1,350 @@
+package dev.streamlake.merge;
+
+import static dev.streamlake.merge.GoldPlan.SOURCE;
+import static dev.streamlake.merge.GoldPlan.TARGET;
+import static dev.streamlake.merge.GoldPlan.quote;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.struct;
+
+import dev.streamlake.common.PipelineConfig.NamedExpression;
+import dev.streamlake.common.TableRef;
+import dev.streamlake.common.TableSchemas;
+import io.delta.tables.DeltaTableBuilder;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RuntimeConfig;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Merges one micro-batch of bronze into gold. Called from {@code foreachBatch}; tests call
+ * {@link #merge} directly.
+ *
+ * <ol>
+ *   <li>Derive the configured columns, then keep the newest row per key (highest sequence, then
+ *       Kafka coordinates): a MERGE must never see two source rows for one target row.
+ *   <li>Collect the batch's distinct partition values (few) as literals.
+ *   <li>Read gold's rows for those keys, pruned to those partitions, and keep only source rows
+ *       that are new keys, or strictly newer and different. Without this step a MERGE with an
+ *       insert clause rewrites every file holding a matched row, even when no row changes.
+ *   <li>MERGE those rows, the condition carrying the partition literals so the target scan and
+ *       Delta's conflict check only cover the touched partitions. The MERGE repeats the
+ *       newer-and-different test, so it stays correct whatever happened since step 3.
+ * </ol>
+ *
+ * <p>Idempotent: the MERGE runs with {@code spark.databricks.delta.write.txnAppId} /
+ * {@code txnVersion} (app id, batch id) set on the batch's own session, which Structured Streaming
+ * clones per query; they are unset right after, whatever happens. Delta's MERGE skips a batch
+ * whose version its log already records for the app id. Steps 3-4 are retried on Delta's
+ * retryable conflicts ({@link ConflictRetry}).
+ */
+final class GoldMerger {
+  private static final Logger LOG = LoggerFactory.getLogger(GoldMerger.class);
+
+  static final String TXN_APP_ID = "spark.databricks.delta.write.txnAppId";
+  static final String TXN_VERSION = "spark.databricks.delta.write.txnVersion";
+  static final String CHANGE_DATA_FEED = "delta.enableChangeDataFeed";
+
+  private static final String ROW = "__streamlake_row";
+  private static final String GOLD_PRESENT = "__streamlake_gold_present";
+
+  /**
+   * Test-only: runs on an executor inside the MERGE, after Delta took the transaction's snapshot
+   * and before it commits, once per source row. Lets a test commit to gold "in between" and so
+   * force a real conflict. Null in production.
+   */
+  interface MergeProbe extends Serializable {
+    void insideMerge(long batchId, int attempt);
+  }
+
+  /** What a batch did. {@code replaySkipped}: Delta found the batch already committed. */
+  record Outcome(
+      long batchId,
+      long changedRows,
+      long inserted,
+      long updated,
+      boolean replaySkipped,
+      int attempts) {}
+
+  private final GoldPlan plan;
+  private final TableRef gold;
+  private final String appId;
+  private final ConflictRetry retry;
+  private final int maxPartitionLiterals;
+  private final MergeProbe probe;
+  private volatile boolean goldReady;
+
+  GoldMerger(
+      GoldPlan plan, TableRef gold, String appId, ConflictRetry retry, int maxPartitionLiterals,
+      MergeProbe probe) {
+    this.plan = plan;
+    this.gold = gold;
+    this.appId = appId;
+    this.retry = retry;
+    this.maxPartitionLiterals = maxPartitionLiterals;
+    this.probe = probe;
+  }
+
+  static GoldMerger forConfig(MergeConfig config) {
+    return new GoldMerger(
+        GoldPlan.of(config.settings().pipeline()),
+        config.settings().gold(),
+        config.settings().appId(),
+        ConflictRetry.sleeping(config.maxRetries(), config.retryBackoff()),
+        config.maxPartitionLiterals(),
+        null);
+  }
+
+  /** The {@code foreachBatch} function. */
+  VoidFunction2<Dataset<Row>, Long> asBatchFunction() {
+    return (batch, batchId) -> merge(batch, batchId);
+  }
+
+  Outcome merge(Dataset<Row> batch, long batchId) {
+    long started = System.nanoTime();
+    // The batch's own session: Structured Streaming clones it per query, so the txn confs set
+    // on it below are never seen by other queries sharing the driver's session.
+    SparkSession spark = batch.sparkSession();
+    Dataset<Row> latest = latestPerKey(batch).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      // The first action fills the cache: the partition values of a partitioned gold, else
+      // a plain emptiness check.
+      PartitionLiterals partitions = partitionLiterals(latest, batchId);
+      boolean empty = plan.partitionBy().isEmpty() ? latest.isEmpty() : partitions.isEmpty();
+      if (empty) {
+        ensureGold(spark, latest.schema());
+        LOG.info("Merge batch {} into {}: no rows", batchId, gold);
+        return new Outcome(batchId, 0, 0, 0, false, 0);
+      }
+      int[] attempts = {0};
+      Outcome outcome =
+          retry.run(gold.name(), appId, batchId, attempt -> {
+            attempts[0] = attempt;
+            return mergeOnce(spark, latest, partitions, batchId, attempt);
+          });
+      LOG.info(
+          "Merge batch {} into {}: {} rows new or changed -> {} inserted, {} updated{}; {}"
+              + " attempt(s), {} ms",
+          batchId, gold, outcome.changedRows(), outcome.inserted(),
+          outcome.updated(), outcome.replaySkipped() ? " (replay: skipped by Delta)" : "",
+          attempts[0], (System.nanoTime() - started) / 1_000_000);
+      return outcome;
+    } finally {
+      latest.unpersist(false);
+    }
+  }
+
+  private Outcome mergeOnce(
+      SparkSession spark, Dataset<Row> latest, PartitionLiterals partitions, long batchId,
+      int attempt) {
+    ensureGold(spark, latest.schema());
+    Dataset<Row> changes =
+        changedRows(spark, latest, partitions).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      long changed = changes.count();
+      if (changed == 0) {
+        // Nothing would change: no MERGE, so no commit, no rewrite, no change-feed entry.
+        return new Outcome(batchId, 0, 0, 0, false, attempt);
+      }
+      Dataset<Row> source = probe == null ? changes : changes.filter(probeCall(batchId, attempt));
+      Column on = expr(plan.keyCondition());
+      Optional<Column> literals = partitions.predicate(TARGET);
+      if (literals.isPresent()) {
+        on = on.and(literals.get());
+      }
+      var merge =
+          gold.deltaTable(spark).as(TARGET)
+              .merge(source.as(SOURCE), on)
+              .whenMatched(plan.updateCondition()).updateExpr(plan.updateSet())
+              .whenNotMatched().insertExpr(plan.insertValues());
+      List<Row> result;
+      RuntimeConfig conf = spark.conf();
+      conf.set(TXN_APP_ID, appId);
+      conf.set(TXN_VERSION, batchId);
+      try {
+        result = merge.execute().collectAsList();
+      } finally {
+        // Left set, they would make Delta skip every later write of this session as "done".
+        conf.unset(TXN_APP_ID);
+        conf.unset(TXN_VERSION);
+      }
+      if (result.isEmpty()) {
+        // MERGE returns no metrics row only when it found (appId, batchId) in gold's log.
+        LOG.warn(
+            "Merge batch {} into {}: Delta's log already records batch {} or later for app id"
+                + " '{}', so the MERGE was skipped. Expected when a batch is replayed after a"
+                + " failure. If this query's checkpoint was deleted, its --app-id must change,"
+                + " or every batch up to the recorded one is skipped.",
+            batchId, gold, batchId, appId);
+        return new Outcome(batchId, changed, 0, 0, true, attempt);
+      }
+      Row r = result.get(0);
+      return new Outcome(
+          batchId, changed, r.getLong(r.fieldIndex("num_inserted_rows")),
+          r.getLong(r.fieldIndex("num_updated_rows")), false, attempt);
+    } finally {
+      changes.unpersist(false);
+    }
+  }
+
+  /** Derived columns, then the newest row per key; columns in gold's source-column order. */
+  Dataset<Row> latestPerKey(Dataset<Row> batch) {
+    Dataset<Row> derived = batch;
+    for (NamedExpression d : plan.derived()) {
+      derived = derived.withColumn(d.name(), expr(d.expression()));
+    }
+    Column ordering = struct(columns(null, plan.ordering()));
+    Column row = struct(columns(null, plan.sourceColumns()));
+    return derived
+        .groupBy(columns(null, plan.key()))
+        .agg(max_by(row, ordering).as(ROW))
+        .select(col(ROW + ".*"));
+  }
+
+  /** Source rows that insert a key, or are strictly newer than gold's row and differ from it. */
+  Dataset<Row> changedRows(SparkSession spark, Dataset<Row> latest, PartitionLiterals partitions) {
+    Dataset<Row> target = gold.read(spark);
+    Optional<Column> literals = partitions.predicate(null);
+    if (literals.isPresent()) {
+      target = target.where(literals.get());
+    }
+    target = target.select(columns(null, plan.comparedColumns())).withColumn(GOLD_PRESENT, lit(true));
+    return latest.as(SOURCE)
+        .join(target.as(TARGET), expr(plan.keyCondition()), "left_outer")
+        .where(expr(TARGET + "." + GOLD_PRESENT + " IS NULL OR (" + plan.updateCondition() + ")"))
+        .select(columns(SOURCE, plan.sourceColumns()));
+  }
+
+  /** Creates gold on first use; checks the layout of an existing one once. */
+  void ensureGold(SparkSession spark, StructType sourceSchema) {
+    if (goldReady) {
+      return;
+    }
+    if (!gold.exists(spark)) {
+      StructType schema = new StructType();
+      for (StructField f : sourceSchema.fields()) {
+        schema = schema.add(f.name(), f.dataType(), true);
+      }
+      schema = schema
+          .add(TableSchemas.FIRST_INSERTED_AT, DataTypes.TimestampType, true)
+          .add(TableSchemas.LAST_CHANGED_AT, DataTypes.TimestampType, true);
+      DeltaTableBuilder builder =
+          gold.createIfNotExists(spark).addColumns(schema).property(CHANGE_DATA_FEED, "true");
+      if (!plan.partitionBy().isEmpty()) {
+        builder = builder.partitionedBy(plan.partitionBy().toArray(String[]::new));
+      }
+      builder.execute();
+      LOG.info("Created gold table {} partitioned by {} with the change data feed on", gold,
+          plan.partitionBy());
+    } else {
+      Row detail = gold.deltaTable(spark).detail().first();
+      List<String> partitionColumns = detail.getList(detail.fieldIndex("partitionColumns"));
+      Map<String, String> properties = detail.getJavaMap(detail.fieldIndex("properties"));
+      if (!partitionColumns.equals(plan.partitionBy())) {
+        LOG.warn(
+            "Gold table {} is partitioned by {} but the pipeline says {}: each MERGE still"
+                + " filters on {}, but can no longer prune whole partitions",
+            gold, partitionColumns, plan.partitionBy(), plan.partitionBy());
+      }
+      if (!"true".equalsIgnoreCase(properties.get(CHANGE_DATA_FEED))) {
+        LOG.warn("Gold table {} has {} off: downstream readers get no change feed", gold,
+            CHANGE_DATA_FEED);
+      }
+    }
+    goldReady = true;
+  }
+
+  /** The batch's distinct values of each partition column, as literal IN predicates. */
+  PartitionLiterals partitionLiterals(Dataset<Row> latest, long batchId) {
+    List<String> partitionBy = plan.partitionBy();
+    if (partitionBy.isEmpty()) {
+      return PartitionLiterals.NONE;
+    }
+    List<Row> distinct =
+        latest.select(columns(null, partitionBy)).distinct().limit(maxPartitionLiterals + 1)
+            .collectAsList();
+    if (distinct.size() > maxPartitionLiterals) {
+      LOG.warn(
+          "Merge batch {} into {}: more than {} distinct values of {}; merging without partition"
+              + " literals, so this MERGE scans and conflict-checks all of gold",
+          batchId, gold, maxPartitionLiterals, partitionBy);
+      return PartitionLiterals.NONE;
+    }
+    Map<String, Set<Object>> values = new LinkedHashMap<>();
+    for (int i = 0; i < partitionBy.size(); i++) {
+      Set<Object> set = new LinkedHashSet<>();
+      for (Row r : distinct) {
+        set.add(r.get(i));
+      }
+      values.put(partitionBy.get(i), set);
+    }
+    return new PartitionLiterals(values);
+  }
+
+  /** Per partition column, the values a batch touches; NONE = no literal predicate. */
+  record PartitionLiterals(Map<String, Set<Object>> values) {
+    /** No literal predicate: gold is not partitioned, or the batch touches too many values. */
+    static final PartitionLiterals NONE = new PartitionLiterals(Map.of());
+
+    /** True when the batch had no rows at all (every column's value set is empty). */
+    boolean isEmpty() {
+      return !values.isEmpty() && values.values().iterator().next().isEmpty();
+    }
+
+    /** {@code alias.p IN (v1, v2, ...)} per column, ANDed; a null value adds {@code OR IS NULL}. */
+    Optional<Column> predicate(String alias) {
+      Column all = null;
+      for (Map.Entry<String, Set<Object>> e : values.entrySet()) {
+        Column c = col(alias == null ? quote(e.getKey()) : alias + "." + quote(e.getKey()));
+        List<Object> nonNull = new ArrayList<>(e.getValue());
+        boolean hasNull = nonNull.removeIf(v -> v == null);
+        Column p = c.isin(nonNull.toArray());
+        if (hasNull) {
+          p = p.or(c.isNull());
+        }
+        all = all == null ? p : all.and(p);
+      }
+      return Optional.ofNullable(all);
+    }
+  }
+
+  private Column probeCall(long batchId, int attempt) {
+    MergeProbe p = probe;
+    UserDefinedFunction f =
+        functions.udf(
+                (UDF2<Long, Integer, Boolean>) (b, a) -> {
+                  p.insideMerge(b, a);
+                  return true;
+                },
+                DataTypes.BooleanType)
+            .asNondeterministic();
+    return f.apply(lit(batchId), lit(attempt));
+  }
+
+  private static Column[] columns(String alias, List<String> names) {
+    return names.stream()
+        .map(n -> col(alias == null ? quote(n) : alias + "." + quote(n)))
+        .toArray(Column[]::new);
+  }
+}

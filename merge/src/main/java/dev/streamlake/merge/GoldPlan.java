@@ -1,0 +1,198 @@
+package dev.streamlake.merge;
+
+import dev.streamlake.common.ConfigException;
+import dev.streamlake.common.PipelineConfig;
+import dev.streamlake.common.PipelineConfig.GoldSettings;
+import dev.streamlake.common.PipelineConfig.NamedExpression;
+import dev.streamlake.common.TableSchemas;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Gold's columns and the SQL of its MERGE, derived from the pipeline config alone: nothing here
+ * knows about sensors. Source rows are aliased {@code s}, gold rows {@code t}.
+ *
+ * <p>Gold columns, in order: the key, the values (bronze's decoded fields and the derived columns
+ * that are not key columns), the source coordinates (for ordering and lineage), then
+ * {@link TableSchemas#FIRST_INSERTED_AT} and {@link TableSchemas#LAST_CHANGED_AT}.
+ *
+ * <p>"Newer" compares the sequence columns left to right, a null being older than any value, the
+ * same order the in-batch reduction uses. "Equal" compares only the value columns, null-safely:
+ * the same reading sent twice under two offsets is one state, not a change.
+ */
+record GoldPlan(
+    List<String> key,
+    List<String> sequence,
+    List<String> partitionBy,
+    List<NamedExpression> derived,
+    List<String> values,
+    List<String> coordinates)
+    implements Serializable {
+
+  static final String SOURCE = "s";
+  static final String TARGET = "t";
+
+  /** Where each record came from; kafka_timestamp is lineage only. */
+  static final List<String> COORDINATE_COLUMNS =
+      List.of(
+          TableSchemas.TOPIC,
+          TableSchemas.PARTITION,
+          TableSchemas.OFFSET,
+          TableSchemas.SCHEMA_ID,
+          TableSchemas.KAFKA_TIMESTAMP);
+
+  /** Breaks ties between rows whose sequence is equal, so the in-batch winner is deterministic. */
+  static final List<String> TIE_BREAKERS =
+      List.of(TableSchemas.TOPIC, TableSchemas.PARTITION, TableSchemas.OFFSET);
+
+  GoldPlan {
+    key = List.copyOf(key);
+    sequence = List.copyOf(sequence);
+    partitionBy = List.copyOf(partitionBy);
+    derived = List.copyOf(derived);
+    values = List.copyOf(values);
+    coordinates = List.copyOf(coordinates);
+  }
+
+  static GoldPlan of(PipelineConfig pipeline) {
+    GoldSettings gold = pipeline.gold();
+    Set<String> keySet = new LinkedHashSet<>(gold.key());
+    Set<String> values = new LinkedHashSet<>(TableSchemas.dataColumns(pipeline.readerSchema()));
+    gold.derived().forEach(d -> values.add(d.name()));
+    values.removeAll(keySet);
+    Set<String> coordinates = new LinkedHashSet<>(COORDINATE_COLUMNS);
+    // A sequence column that is neither key nor value (say ingest_date) must still be stored,
+    // or a later batch could not be compared with the stored row.
+    coordinates.addAll(gold.sequence());
+    coordinates.removeAll(keySet);
+    coordinates.removeAll(values);
+    for (String audit : List.of(TableSchemas.FIRST_INSERTED_AT, TableSchemas.LAST_CHANGED_AT)) {
+      if (keySet.contains(audit) || values.contains(audit) || coordinates.contains(audit)) {
+        throw new ConfigException(
+            "Invalid pipeline config: column '" + audit + "' is reserved in gold for the time a"
+                + " row was first inserted / last changed; rename the field or derived column.");
+      }
+    }
+    return new GoldPlan(
+        gold.key(),
+        gold.sequence(),
+        gold.partitionBy(),
+        gold.derived(),
+        List.copyOf(values),
+        List.copyOf(coordinates));
+  }
+
+  /** Every gold column that comes from the source row, in table order. */
+  List<String> sourceColumns() {
+    List<String> all = new ArrayList<>(key);
+    all.addAll(values);
+    all.addAll(coordinates);
+    return all;
+  }
+
+  /** The columns read from gold to decide whether a source row changes it. */
+  List<String> comparedColumns() {
+    Set<String> c = new LinkedHashSet<>(key);
+    c.addAll(sequence);
+    c.addAll(values);
+    return List.copyOf(c);
+  }
+
+  /** What orders two versions of one key: the sequence, then the Kafka coordinates. */
+  List<String> ordering() {
+    Set<String> o = new LinkedHashSet<>(sequence);
+    o.addAll(TIE_BREAKERS);
+    return List.copyOf(o);
+  }
+
+  /** {@code t.k1 <=> s.k1 AND ...}: null-safe, as the in-batch grouping treats null as a key. */
+  String keyCondition() {
+    return key.stream()
+        .map(k -> col(TARGET, k) + " <=> " + col(SOURCE, k))
+        .collect(Collectors.joining(" AND "));
+  }
+
+  /** The source row is strictly newer than the gold row by the sequence (nulls oldest). */
+  String newerCondition() {
+    String result = null;
+    for (int i = sequence.size() - 1; i >= 0; i--) {
+      String c = sequence.get(i);
+      String s = col(SOURCE, c);
+      String t = col(TARGET, c);
+      String greater = "coalesce(" + s + " > " + t + ", " + s + " IS NOT NULL AND " + t
+          + " IS NULL)";
+      result = result == null ? greater : greater + " OR (" + s + " <=> " + t + " AND (" + result
+          + "))";
+    }
+    return "(" + result + ")";
+  }
+
+  /** Some value column differs between source and gold (null-safe). */
+  String valuesDiffer() {
+    if (values.isEmpty()) {
+      return "false";
+    }
+    return "NOT ("
+        + values.stream()
+            .map(v -> col(TARGET, v) + " <=> " + col(SOURCE, v))
+            .collect(Collectors.joining(" AND "))
+        + ")";
+  }
+
+  /** The WHEN MATCHED condition: newer and different; anything else leaves the row alone. */
+  String updateCondition() {
+    return newerCondition() + " AND " + valuesDiffer();
+  }
+
+  /** SET for an update (target column -> source expression): all but key and first_inserted_at. */
+  Map<String, String> updateSet() {
+    Map<String, String> set = new LinkedHashMap<>();
+    for (String c : values) {
+      set.put(quote(c), col(SOURCE, c));
+    }
+    for (String c : coordinates) {
+      set.put(quote(c), col(SOURCE, c));
+    }
+    set.put(quote(TableSchemas.LAST_CHANGED_AT), "current_timestamp()");
+    return set;
+  }
+
+  /** VALUES for an insert: the whole source row, both audit times now. */
+  Map<String, String> insertValues() {
+    Map<String, String> insert = new LinkedHashMap<>();
+    for (String c : sourceColumns()) {
+      insert.put(quote(c), col(SOURCE, c));
+    }
+    insert.put(quote(TableSchemas.FIRST_INSERTED_AT), "current_timestamp()");
+    insert.put(quote(TableSchemas.LAST_CHANGED_AT), "current_timestamp()");
+    return insert;
+  }
+
+  /** The MERGE as SQL, for the start-up log; the partition literals are filled per batch. */
+  String describeMerge(String target) {
+    String literals = partitionBy.stream()
+        .map(p -> col(TARGET, p) + " IN (<the batch's values>)")
+        .collect(Collectors.joining(" AND "));
+    return "MERGE INTO " + target + " t USING <batch: derived, newest per key, changed only> s"
+        + " ON " + keyCondition() + (literals.isEmpty() ? "" : " AND " + literals)
+        + " WHEN MATCHED AND " + updateCondition() + " THEN UPDATE SET "
+        + updateSet().entrySet().stream().map(e -> e.getKey() + " = " + e.getValue())
+            .collect(Collectors.joining(", "))
+        + " WHEN NOT MATCHED THEN INSERT (" + String.join(", ", insertValues().keySet())
+        + ") VALUES (" + String.join(", ", insertValues().values()) + ")";
+  }
+
+  static String quote(String column) {
+    return "`" + column.replace("`", "``") + "`";
+  }
+
+  static String col(String alias, String column) {
+    return alias + "." + quote(column);
+  }
+}

@@ -1,0 +1,147 @@
+package dev.streamlake.merge;
+
+import static dev.streamlake.merge.Bronze.reading;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.streamlake.merge.Bronze.GoldRow;
+import dev.streamlake.testing.TestSpark;
+import io.delta.tables.DeltaTable;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The streaming query end to end: bronze Delta stream, foreachBatch MERGE, checkpoints. */
+class MergeQueryTest {
+  static SparkSession spark;
+
+  @TempDir Path lake;
+  String bronze;
+  String gold;
+
+  @BeforeEach
+  void setUp() {
+    spark = TestSpark.session();
+    bronze = lake.resolve("bronze/sensor_readings").toString();
+    gold = lake.resolve("gold/sensor_readings").toString();
+  }
+
+  MergeConfig config(String trigger) {
+    return MergeConfig.fromArgs(new String[] {"--lake", lake.toString(), "--trigger", trigger,
+        "--merge-max-files-per-trigger", "1"});
+  }
+
+  /** What the driver's shared session held while a MERGE ran, as seen from inside it. */
+  static final Set<String> OUTER_CONF_DURING_MERGE = ConcurrentHashMap.newKeySet();
+
+  static final class OuterSessionProbe implements GoldMerger.MergeProbe {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void insideMerge(long batchId, int attempt) {
+      OUTER_CONF_DURING_MERGE.add(
+          spark.conf().getOption(GoldMerger.TXN_APP_ID).getOrElse(() -> "unset") + "/"
+              + spark.conf().getOption(GoldMerger.TXN_VERSION).getOrElse(() -> "unset"));
+    }
+  }
+
+  void runAvailableNow() throws Exception {
+    MergeConfig c = config("availableNow");
+    GoldMerger probed = new GoldMerger(GoldPlan.of(c.settings().pipeline()), c.settings().gold(),
+        c.settings().appId(), ConflictRetry.sleeping(0, Duration.ZERO), 1000,
+        new OuterSessionProbe());
+    StreamingQuery q = MergeQuery.start(spark, c, probed);
+    q.awaitTermination();
+    assertThat(q.exception().isDefined()).isFalse();
+  }
+
+  @Test
+  void availableNowMergesEachBronzeCommitAndAReplayedBatchChangesNothing() throws Exception {
+    Bronze.append(spark, bronze,
+        reading("a", "2024-05-01T10:00:00Z", 21.0, 10),
+        reading("b", "2024-05-01T10:00:00Z", 5.0, 11));
+    Bronze.append(spark, bronze,
+        reading("a", "2024-05-01T09:00:00Z", 19.0, 9),
+        reading("a", "2024-05-01T10:00:00Z", 21.0, 12),
+        reading("c", "2024-05-02T00:00:00Z", 7.0, 13));
+
+    runAvailableNow();
+
+    Map<String, GoldRow> first = Bronze.gold(spark, gold);
+    assertThat(first).containsOnlyKeys("a/2024-05-01", "b/2024-05-01", "c/2024-05-02");
+    assertThat(first.get("a/2024-05-01").temperature()).isEqualTo(21.0);
+    assertThat(first.get("a/2024-05-01").offset()).isEqualTo(10);
+    // One batch per bronze commit (maxFilesPerTrigger 1): create, then one MERGE each.
+    assertThat(operations()).containsExactly("CREATE TABLE", "MERGE", "MERGE");
+    // The txn confs live on the query's own (cloned) session: the shared one never saw them.
+    assertThat(OUTER_CONF_DURING_MERGE).containsExactly("unset/unset");
+    assertThat(spark.conf().getOption(GoldMerger.TXN_APP_ID).isDefined()).isFalse();
+    assertThat(spark.conf().getOption(GoldMerger.TXN_VERSION).isDefined()).isFalse();
+
+    // Lose the record that batch 1 finished, as if the driver died right after its MERGE.
+    File commits = new File(config("availableNow").settings().checkpoint(MergeQuery.QUERY),
+        "commits");
+    File newest = Arrays.stream(commits.listFiles((d, n) -> n.matches("\\d+")))
+        .max((x, y) -> Long.compare(Long.parseLong(x.getName()), Long.parseLong(y.getName())))
+        .orElseThrow();
+    assertThat(newest.getName()).isEqualTo("1");
+    assertThat(newest.delete()).isTrue();
+    new File(commits, ".1.crc").delete();
+    // Someone removes a row batch 1 inserted. Re-applying batch 1 would bring it back; only
+    // Delta's (app id, batch id) check on the MERGE can tell that batch 1 is already done.
+    spark.sql("DELETE FROM delta.`" + gold + "` WHERE sensor_id = 'c'");
+    long version = version();
+    Map<String, GoldRow> beforeReplay = Bronze.gold(spark, gold);
+
+    runAvailableNow();
+
+    assertThat(newest).exists();
+    assertThat(version()).isEqualTo(version);
+    assertThat(Bronze.gold(spark, gold)).isEqualTo(beforeReplay);
+  }
+
+  @Test
+  void processingTimeTriggerKeepsMerging() throws Exception {
+    Bronze.append(spark, bronze, reading("a", "2024-05-01T10:00:00Z", 21.0, 1));
+    StreamingQuery q = MergeQuery.start(spark, config("processingTime:1s"));
+    try {
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+          .until(() -> DeltaTable.isDeltaTable(spark, gold) && Bronze.gold(spark, gold).size() == 1);
+      Bronze.append(spark, bronze, reading("a", "2024-05-01T11:00:00Z", 23.0, 2));
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+          .until(() -> Bronze.gold(spark, gold).get("a/2024-05-01").temperature() == 23.0);
+      assertThat(q.isActive()).isTrue();
+    } finally {
+      q.stop();
+    }
+    assertThat(q.exception().isDefined()).isFalse();
+  }
+
+  @Test
+  void aMissingBronzeTableIsAClearError() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> MergeQuery.start(spark, config("availableNow")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("Bronze table " + bronze + " does not exist yet");
+  }
+
+  long version() {
+    return DeltaTable.forPath(spark, gold).history(1).first().getLong(0);
+  }
+
+  List<String> operations() {
+    return DeltaTable.forPath(spark, gold).history().orderBy("version").select("operation")
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+  }
+
+}
