@@ -1,0 +1,445 @@
+package dev.streamlake.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Apache Kafka in KRaft mode (one node, broker and controller) as a separate {@code java} process
+ * over the jars that module kafka-broker copies into {@code kafka-broker/target/lib}. A separate
+ * process keeps the broker's Scala and Kafka server jars off the test classpath, where they would
+ * clash with Spark's.
+ *
+ * <p>The broker dies with the JVM that started it, even on kill -9: see {@link BrokerProcess}.
+ */
+public final class ForkedKafkaBroker implements KafkaBroker {
+  /** System property naming the folder of broker jars; the build sets it for tests. */
+  public static final String LIB_PROPERTY = "streamlake.kafka.broker.lib";
+
+  static final String KIND = "forked KRaft process";
+  private static final Logger LOG = LoggerFactory.getLogger(ForkedKafkaBroker.class);
+  private static final String LOCALHOST = "127.0.0.1";
+  private static final long READY_TIMEOUT_MS = 60_000;
+  private static final long FORMAT_TIMEOUT_MS = 60_000;
+  private static final long STOP_TIMEOUT_MS = 15_000;
+  private static final int LOG_TAIL_LINES = 25;
+  private static final int LOG_ERROR_LINES = 8;
+
+  private final Process process;
+  // Holding the write end of the broker's stdin open is what keeps it alive; see BrokerProcess.
+  private final OutputStream parentLifeline;
+  private final int port;
+  private final Path dir;
+  private final boolean deleteDirOnClose;
+  private final Path logFile;
+  private boolean closed;
+
+  private ForkedKafkaBroker(
+      Process process, int port, Path dir, boolean deleteDirOnClose, Path logFile) {
+    this.process = process;
+    this.parentLifeline = process.getOutputStream();
+    this.port = port;
+    this.dir = dir;
+    this.deleteDirOnClose = deleteDirOnClose;
+    this.logFile = logFile;
+  }
+
+  /** Starts a broker on a free port with its data in a temporary folder deleted on close. */
+  public static ForkedKafkaBroker start() {
+    return start(0, null);
+  }
+
+  /**
+   * Starts a broker and waits until it answers.
+   *
+   * @param port the PLAINTEXT port on 127.0.0.1; 0 picks a free one
+   * @param dir folder for config, data and the broker log, kept on close and reused when it already
+   *     holds a formatted broker; null for a temporary folder deleted on close
+   */
+  public static ForkedKafkaBroker start(int port, Path dir) {
+    long startNanos = System.nanoTime();
+    Path lib = brokerLib();
+    boolean temporary = dir == null;
+    Path home;
+    try {
+      home = temporary ? Files.createTempDirectory("streamlake-kafka-") : Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot create the Kafka broker folder " + dir, e);
+    }
+    Path logFile = home.resolve("broker.log");
+    Process process = null;
+    try {
+      int brokerPort = port == 0 ? freePort() : requireFree(port);
+      int controllerPort = freePort();
+      Path config = writeConfig(home, brokerPort, controllerPort);
+      Path log4j = writeLog4jConfig(home);
+      Path bootstrapClasses = copyBrokerProcessClass(home);
+      String classpath = bootstrapClasses + java.io.File.pathSeparator + lib.resolve("*");
+
+      // A kept --dir that already holds a formatted log dir is reused as it is: formatting again
+      // with a new cluster id fails even with --ignore-formatted.
+      if (!Files.exists(home.resolve("data").resolve("meta.properties"))) {
+        format(classpath, log4j, config, logFile);
+      }
+      long formattedNanos = System.nanoTime();
+
+      process = launch(javaCommand(classpath, log4j, "kafka.Kafka", config.toString()), logFile);
+      ForkedKafkaBroker broker = new ForkedKafkaBroker(process, brokerPort, home, temporary, logFile);
+      broker.awaitReady(startNanos + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MS));
+      LOG.info(
+          "Kafka broker (forked KRaft process, pid {}) ready at {} in {} ms (storage format {} ms); log {}",
+          process.pid(), broker.bootstrapServers(),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
+          TimeUnit.NANOSECONDS.toMillis(formattedNanos - startNanos), logFile);
+      return broker;
+    } catch (IOException e) {
+      stopQuietly(process);
+      throw new UncheckedIOException("Cannot start the Kafka broker; log " + logFile, e);
+    } catch (InterruptedException e) {
+      stopQuietly(process);
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while starting the Kafka broker; log " + logFile, e);
+    } catch (RuntimeException e) {
+      stopQuietly(process);
+      throw e;
+    }
+  }
+
+  private static void format(String classpath, Path log4j, Path config, Path logFile)
+      throws IOException, InterruptedException {
+    List<String> command =
+        javaCommand(classpath, log4j, "kafka.tools.StorageTool", "format",
+            "-t", Uuid.randomUuid().toString(), "-c", config.toString());
+    Process formatter = launch(command, logFile);
+    if (!formatter.waitFor(FORMAT_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+      formatter.destroyForcibly();
+      throw failure("Formatting the Kafka storage timed out", logFile);
+    }
+    if (formatter.exitValue() != 0) {
+      throw failure("Formatting the Kafka storage failed with exit code " + formatter.exitValue(), logFile);
+    }
+  }
+
+  @Override
+  public String bootstrapServers() {
+    return LOCALHOST + ":" + port;
+  }
+
+  @Override
+  public String kind() {
+    return KIND;
+  }
+
+  /** The PLAINTEXT port on 127.0.0.1. */
+  public int port() {
+    return port;
+  }
+
+  /** The broker process (not the JVM that started it). */
+  public ProcessHandle process() {
+    return process.toHandle();
+  }
+
+  /** The broker's stdout and stderr. */
+  public Path logFile() {
+    return logFile;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    long stopStart = System.nanoTime();
+    boolean clean = stop(process);
+    LOG.info(
+        "Kafka broker (pid {}) at {} stopped {} in {} ms",
+        process.pid(), bootstrapServers(), clean ? "cleanly" : "forcibly",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopStart));
+    try {
+      parentLifeline.close();
+    } catch (IOException e) {
+      // The process is gone; its pipe does not matter any more.
+    }
+    if (deleteDirOnClose) {
+      deleteRecursively(dir);
+    }
+  }
+
+  /** SIGTERM (Kafka's clean shutdown), then SIGKILL after {@link #STOP_TIMEOUT_MS}. */
+  private static boolean stop(Process process) {
+    process.destroy();
+    try {
+      if (process.waitFor(STOP_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+        return true;
+      }
+      process.destroyForcibly().waitFor(STOP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+    return false;
+  }
+
+  private static void stopQuietly(Process process) {
+    if (process != null) {
+      stop(process);
+    }
+  }
+
+  private void awaitReady(long deadlineNanos) throws InterruptedException {
+    // Wait for the port first: an AdminClient pointed at a closed port logs a warning per retry.
+    while (!portAccepts(port)) {
+      checkAlive(deadlineNanos);
+      Thread.sleep(100);
+    }
+    Map<String, Object> config =
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000,
+            AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 100);
+    try (Admin admin = Admin.create(config)) {
+      while (true) {
+        checkAlive(deadlineNanos);
+        try {
+          Collection<Node> nodes =
+              admin.describeCluster(new DescribeClusterOptions().timeoutMs(5_000))
+                  .nodes()
+                  .get(5, TimeUnit.SECONDS);
+          if (!nodes.isEmpty()) {
+            return;
+          }
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+          // Not ready yet: retry until the deadline.
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  private void checkAlive(long deadlineNanos) {
+    if (!process.isAlive()) {
+      throw failure(
+          "The Kafka broker process exited with code " + process.exitValue() + " before it was ready",
+          logFile);
+    }
+    if (System.nanoTime() - deadlineNanos > 0) {
+      throw failure(
+          "The Kafka broker at " + bootstrapServers() + " was not ready within "
+              + TimeUnit.MILLISECONDS.toSeconds(READY_TIMEOUT_MS) + " s",
+          logFile);
+    }
+  }
+
+  private static boolean portAccepts(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(LOCALHOST, port), 1_000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static Process launch(List<String> command, Path logFile) throws IOException {
+    // stdin stays a pipe: its write end in this JVM is the broker's lifeline (BrokerProcess).
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+        .start();
+  }
+
+  private static List<String> javaCommand(String classpath, Path log4j, String mainClass, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx512m");
+    command.add("-Dlog4j.configuration=" + log4j.toUri());
+    command.add("-Djava.awt.headless=true");
+    command.add("-cp");
+    command.add(classpath);
+    command.add(BrokerProcess.class.getName());
+    command.add(mainClass);
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  private static Path writeConfig(Path home, int brokerPort, int controllerPort) throws IOException {
+    Path data = Files.createDirectories(home.resolve("data"));
+    String config =
+        String.join(
+            "\n",
+            "# Written by " + ForkedKafkaBroker.class.getName() + ": one node, broker and controller",
+            "process.roles=broker,controller",
+            "node.id=1",
+            "controller.quorum.voters=1@" + LOCALHOST + ":" + controllerPort,
+            "listeners=PLAINTEXT://" + LOCALHOST + ":" + brokerPort + ",CONTROLLER://" + LOCALHOST + ":" + controllerPort,
+            "advertised.listeners=PLAINTEXT://" + LOCALHOST + ":" + brokerPort,
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name=PLAINTEXT",
+            "controller.listener.names=CONTROLLER",
+            "log.dirs=" + data.toAbsolutePath(),
+            "num.partitions=1",
+            "default.replication.factor=1",
+            "min.insync.replicas=1",
+            "auto.create.topics.enable=true",
+            "offsets.topic.replication.factor=1",
+            "offsets.topic.num.partitions=1",
+            "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1",
+            "transaction.state.log.num.partitions=1",
+            "group.initial.rebalance.delay.ms=0",
+            "");
+    return Files.writeString(home.resolve("server.properties"), config, StandardCharsets.UTF_8);
+  }
+
+  private static Path writeLog4jConfig(Path home) throws IOException {
+    String config =
+        String.join(
+            "\n",
+            "log4j.rootLogger=INFO, stdout",
+            "log4j.appender.stdout=org.apache.log4j.ConsoleAppender",
+            "log4j.appender.stdout.layout=org.apache.log4j.PatternLayout",
+            "log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n",
+            "log4j.logger.org.apache.kafka.clients=WARN",
+            "");
+    return Files.writeString(home.resolve("log4j.properties"), config, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Copies BrokerProcess's class file into the broker folder: the broker's classpath then holds
+   * Kafka's jars and that one class, never this module's other classes or dependencies.
+   */
+  private static Path copyBrokerProcessClass(Path home) throws IOException {
+    String resource = BrokerProcess.class.getName().replace('.', '/') + ".class";
+    Path root = home.resolve("bootstrap-classes");
+    Path target = root.resolve(resource);
+    Files.createDirectories(target.getParent());
+    try (InputStream in = BrokerProcess.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("Cannot find class file " + resource + " on the classpath");
+      }
+      Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return root;
+  }
+
+  /** The folder of broker jars: the system property, else kafka-broker/target/lib above the working directory. */
+  static Path brokerLib() {
+    return brokerLib(System.getProperty(LIB_PROPERTY), Paths.get("").toAbsolutePath());
+  }
+
+  static Path brokerLib(String property, Path workingDir) {
+    if (property != null && !property.isBlank() && isBrokerLib(Paths.get(property))) {
+      return Paths.get(property).toAbsolutePath();
+    }
+    for (Path dir = workingDir; dir != null; dir = dir.getParent()) {
+      Path candidate = dir.resolve("kafka-broker").resolve("target").resolve("lib");
+      if (isBrokerLib(candidate)) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException(
+        "No Apache Kafka broker jars found: system property " + LIB_PROPERTY + " is "
+            + (property == null ? "not set" : "'" + property + "' (no kafka_*.jar there)")
+            + " and no kafka-broker/target/lib exists in " + workingDir + " or above it."
+            + " Run `mvn -pl kafka-broker package` (or the full build) first.");
+  }
+
+  private static boolean isBrokerLib(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.anyMatch(f -> f.getFileName().toString().matches("kafka_[0-9.]+-.*\\.jar"));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static int requireFree(int port) {
+    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(LOCALHOST))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("Port " + port + " on " + LOCALHOST + " is not free for the Kafka broker: " + e, e);
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LOCALHOST))) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static IllegalStateException failure(String message, Path logFile) {
+    return new IllegalStateException(message + ". Broker log " + logFile + "\n" + logExcerpt(logFile));
+  }
+
+  /**
+   * The broker log's first ERROR/FATAL lines (each with the line after it: the exception) and its
+   * last lines. Both, because a failed broker logs its cause once and then a long clean shutdown.
+   */
+  static String logExcerpt(Path file) {
+    List<String> lines;
+    try {
+      // Lenient decoding: an error message must never fail on odd bytes.
+      lines = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
+    } catch (IOException e) {
+      return "(cannot read " + file + ": " + e + ")";
+    }
+    List<String> errors = new ArrayList<>();
+    for (int i = 0; i < lines.size() && errors.size() < 2 * LOG_ERROR_LINES; i++) {
+      String line = lines.get(i);
+      if (line.contains("] ERROR ") || line.contains("] FATAL ") || line.startsWith("Exception in thread")) {
+        errors.add(line);
+        if (i + 1 < lines.size()) {
+          errors.add(lines.get(i + 1));
+        }
+      }
+    }
+    StringBuilder excerpt = new StringBuilder();
+    if (!errors.isEmpty()) {
+      excerpt.append("First errors in the broker log:\n").append(String.join("\n", errors)).append('\n');
+    }
+    excerpt.append("Last lines of the broker log:\n")
+        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size())));
+    return excerpt.toString();
+  }
+
+  private static void deleteRecursively(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("Kafka broker folder {} not deleted: {}", root, e.toString());
+    }
+  }
+}
