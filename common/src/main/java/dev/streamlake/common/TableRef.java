@@ -5,12 +5,17 @@ import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.delta.tables.DeltaTable;
 import io.delta.tables.DeltaTableBuilder;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
@@ -20,6 +25,7 @@ import java.util.concurrent.TimeoutException;
  * through here so both kinds work everywhere.
  */
 public record TableRef(String name, boolean isPath) {
+  private static final Logger LOG = LoggerFactory.getLogger(TableRef.class);
 
   private static final Pattern IDENTIFIER =
       Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*){0,2}");
@@ -96,6 +102,31 @@ public record TableRef(String name, boolean isPath) {
   public DeltaTableBuilder createIfNotExists(SparkSession spark) {
     DeltaTableBuilder b = DeltaTable.createIfNotExists(spark);
     return isPath ? b.location(name) : b.tableName(name);
+  }
+
+  /**
+   * Creates the table empty, with this schema and partitioning, unless it exists. Each stage
+   * ensures the tables it reads and writes at start, so the stages can start in any order. Two
+   * stages creating the same table at once is fine: the loser of Delta's race finds the table
+   * there and goes on.
+   */
+  public void ensureExists(SparkSession spark, StructType schema, List<String> partitionColumns) {
+    if (exists(spark)) {
+      return;
+    }
+    try {
+      write(spark.createDataFrame(List.<Row>of(), schema)
+          .write()
+          .format("delta")
+          .mode(SaveMode.Append)
+          .partitionBy(partitionColumns.toArray(String[]::new)));
+      LOG.info("Created empty Delta table {} partitioned by {}", name, partitionColumns);
+    } catch (RuntimeException e) {
+      if (!exists(spark)) {
+        throw e;
+      }
+      LOG.info("Delta table {} was created by another stage meanwhile", name);
+    }
   }
 
   /** The table as SQL can name it: {@code delta.`/path`} or the identifier. */

@@ -1,7 +1,6 @@
 package dev.streamlake.deserialize;
 
 import dev.streamlake.common.StageSettings;
-import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
@@ -9,7 +8,6 @@ import org.apache.avro.Schema;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.types.StructType;
@@ -34,9 +32,10 @@ public final class DeserializeQuery {
 
     // Created up front so that stage 3 can start reading bronze before the first good row, and
     // stage 2 can start before stage 1 wrote its first batch; both use the shared contract.
-    ensureTable(spark, s.raw(), TableSchemas.raw());
-    ensureTable(spark, s.bronze(), bronzeSchema);
-    ensureTable(spark, s.deadLetter(), TableSchemas.deadLetter());
+    List<String> byIngestDate = List.of(TableSchemas.INGEST_DATE);
+    s.raw().ensureExists(spark, TableSchemas.raw(), byIngestDate);
+    s.bronze().ensureExists(spark, bronzeSchema, byIngestDate);
+    s.deadLetter().ensureExists(spark, TableSchemas.deadLetter(), byIngestDate);
 
     Dataset<Row> raw = s.raw().readStream(spark, config.sourceOptions());
     Dataset<Row> classified =
@@ -60,19 +59,5 @@ public final class DeserializeQuery {
     LOG.info("Started query {} ({}): {} -> {} + {}, checkpoint {}, app id {}", queryName,
         query.id(), s.raw(), s.bronze(), s.deadLetter(), s.checkpoint(QUERY), s.appId());
     return query;
-  }
-
-  /** Creates an empty Delta table partitioned by ingest_date when the table does not exist. */
-  static void ensureTable(SparkSession spark, TableRef table, StructType schema) {
-    if (table.exists(spark)) {
-      return;
-    }
-    table.write(
-        spark.createDataFrame(List.<Row>of(), schema)
-            .write()
-            .format("delta")
-            .mode(SaveMode.Append)
-            .partitionBy(TableSchemas.INGEST_DATE));
-    LOG.info("Created empty Delta table {}", table);
   }
 }

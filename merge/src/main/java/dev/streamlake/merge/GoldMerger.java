@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.struct;
 
+import dev.streamlake.common.IdempotentWrites;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
@@ -118,10 +119,16 @@ final class GoldMerger {
 
   /** The {@code foreachBatch} function. */
   VoidFunction2<Dataset<Row>, Long> asBatchFunction() {
-    return (batch, batchId) -> merge(batch, batchId);
+    return (batch, batchId) ->
+        merge(batch, batchId, IdempotentWrites.txnAppId(appId, batch.sparkSession()));
   }
 
+  /** Merges one batch outside a stream (tests): the configured app id is the txn app id. */
   Outcome merge(Dataset<Row> batch, long batchId) {
+    return merge(batch, batchId, appId);
+  }
+
+  Outcome merge(Dataset<Row> batch, long batchId, String txnAppId) {
     long started = System.nanoTime();
     // The batch's own session: Structured Streaming clones it per query, so the txn confs set
     // on it below are never seen by other queries sharing the driver's session.
@@ -139,9 +146,9 @@ final class GoldMerger {
       }
       int[] attempts = {0};
       Outcome outcome =
-          retry.run(gold.name(), appId, batchId, attempt -> {
+          retry.run(gold.name(), txnAppId, batchId, attempt -> {
             attempts[0] = attempt;
-            return mergeOnce(spark, latest, partitions, batchId, attempt);
+            return mergeOnce(spark, latest, partitions, batchId, txnAppId, attempt);
           });
       LOG.info(
           "Merge batch {} into {}: {} rows new or changed -> {} inserted, {} updated{}; {}"
@@ -157,7 +164,7 @@ final class GoldMerger {
 
   private Outcome mergeOnce(
       SparkSession spark, Dataset<Row> latest, PartitionLiterals partitions, long batchId,
-      int attempt) {
+      String txnAppId, int attempt) {
     ensureGold(spark, latest.schema());
     Dataset<Row> changes =
         changedRows(spark, latest, partitions).persist(StorageLevel.MEMORY_AND_DISK());
@@ -180,7 +187,7 @@ final class GoldMerger {
               .whenNotMatched().insertExpr(plan.insertValues());
       List<Row> result;
       RuntimeConfig conf = spark.conf();
-      conf.set(TXN_APP_ID, appId);
+      conf.set(TXN_APP_ID, txnAppId);
       conf.set(TXN_VERSION, batchId);
       try {
         result = merge.execute().collectAsList();
@@ -193,10 +200,8 @@ final class GoldMerger {
         // MERGE returns no metrics row only when it found (appId, batchId) in gold's log.
         LOG.warn(
             "Merge batch {} into {}: Delta's log already records batch {} or later for app id"
-                + " '{}', so the MERGE was skipped. Expected when a batch is replayed after a"
-                + " failure. If this query's checkpoint was deleted, its --app-id must change,"
-                + " or every batch up to the recorded one is skipped.",
-            batchId, gold, batchId, appId);
+                + " '{}', so the MERGE was skipped: this batch is a replay after a failure.",
+            batchId, gold, batchId, txnAppId);
         return new Outcome(batchId, changed, 0, 0, true, attempt);
       }
       Row r = result.get(0);

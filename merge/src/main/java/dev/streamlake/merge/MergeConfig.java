@@ -37,7 +37,12 @@ public record MergeConfig(
     if (!CommandLines.parse(cli, args)) {
       return null;
     }
-    return cli.options.toConfig(cli.common.toSettings(Stage.MERGE, DEFAULT_TRIGGER));
+    return from(cli.common, cli.options);
+  }
+
+  /** The config from parsed options (also used by the all-in-one launcher). */
+  public static MergeConfig from(CommonOptions common, MergeOptions options) {
+    return options.toConfig(common.toSettings(Stage.MERGE, DEFAULT_TRIGGER));
   }
 
   public Map<String, String> describe() {

@@ -1,6 +1,8 @@
 package dev.streamlake.merge;
 
 import dev.streamlake.common.StageSettings;
+import dev.streamlake.common.TableSchemas;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.Dataset;
@@ -14,7 +16,7 @@ import org.slf4j.LoggerFactory;
 public final class MergeQuery {
   private static final Logger LOG = LoggerFactory.getLogger(MergeQuery.class);
 
-  static final String QUERY = "gold";
+  static final String QUERY = "bronze-to-gold";
 
   private MergeQuery() {}
 
@@ -26,12 +28,10 @@ public final class MergeQuery {
   static StreamingQuery start(SparkSession spark, MergeConfig config, GoldMerger merger)
       throws TimeoutException {
     StageSettings settings = config.settings();
-    if (!settings.bronze().exists(spark)) {
-      throw new IllegalStateException(
-          "Bronze table " + settings.bronze() + " does not exist yet: stage 2 (deserialize)"
-              + " creates it with its first batch. Start stage 2 first, or restart this stage"
-              + " once bronze exists.");
-    }
+    // Bronze's shape is the pipeline's contract, so stage 3 can start before stage 2 ran.
+    settings.bronze().ensureExists(spark,
+        TableSchemas.bronze(settings.pipeline().readerSchema()),
+        List.of(TableSchemas.INGEST_DATE));
     Dataset<Row> bronze =
         settings.bronze().readStream(
             spark, Map.of("maxFilesPerTrigger", Integer.toString(config.maxFilesPerTrigger())));

@@ -128,11 +128,14 @@ class MergeQueryTest {
   }
 
   @Test
-  void aMissingBronzeTableIsAClearError() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> MergeQuery.start(spark, config("availableNow")))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("Bronze table " + bronze + " does not exist yet");
+  void startsBeforeStageTwoByCreatingAnEmptyBronzeOfTheContractShape() throws Exception {
+    StreamingQuery q = MergeQuery.start(spark, config("availableNow"));
+    q.awaitTermination();
+    assertThat(q.exception().isDefined()).isFalse();
+    var schema = spark.read().format("delta").load(bronze).schema();
+    assertThat(schema.fieldNames()).containsExactly(
+        dev.streamlake.common.TableSchemas.bronze(
+            dev.streamlake.common.PipelineConfig.sensorReadings().readerSchema()).fieldNames());
   }
 
   long version() {

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.current_timestamp;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableSchemas;
 import dev.streamlake.common.UtcDates;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -30,6 +31,7 @@ public final class RawIngestQuery {
   public static StreamingQuery start(SparkSession spark, RawIngestConfig config)
       throws TimeoutException {
     StageSettings s = config.settings();
+    s.raw().ensureExists(spark, TableSchemas.raw(), List.of(TableSchemas.INGEST_DATE));
     Dataset<Row> raw = toRaw(source(spark, config).load());
     StreamingQuery query =
         s.raw()
