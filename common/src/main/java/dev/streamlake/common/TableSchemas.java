@@ -65,7 +65,7 @@ public final class TableSchemas {
         new StructType()
             .add(KEY, DataTypes.StringType, true)
             .add(VALUE, DataTypes.BinaryType, true),
-        false);
+        true);
   }
 
   /** bronze: the reader schema's fields, then where each record came from. */

@@ -45,14 +45,14 @@ class RawIngestIT {
         "--trigger", "availableNow"});
 
     Map<String, ProducerRecord<byte[], byte[]>> sent = new HashMap<>();
-    produce(topic, 0, 30, sent);
+    produce(topic, 3, 0, 30, sent);
     run(config);
 
     List<Row> firstRun = config.settings().raw().read(spark).collectAsList();
     assertThat(firstRun).hasSize(30);
     assertMatchesWhatWasSent(firstRun, sent);
 
-    produce(topic, 30, 21, sent);
+    produce(topic, 3, 30, 21, sent);
     run(config);
 
     List<Row> secondRun = config.settings().raw().read(spark).collectAsList();
@@ -66,7 +66,7 @@ class RawIngestIT {
   void rawTableHasTheContractSchemaAndUtcIngestDatePartitions() throws Exception {
     String topic = TestKafka.uniqueTopic("raw-schema");
     TestKafka.createTopic(topic, 1);
-    produce(topic, 0, 3, new HashMap<>());
+    produce(topic, 1, 0, 3, new HashMap<>());
     RawIngestConfig config = RawIngestConfig.fromArgs(new String[] {
         "--lake", lake.toString(), "--bootstrap-servers", TestKafka.bootstrapServers(),
         "--topic", topic, "--trigger", "availableNow"});
@@ -95,7 +95,8 @@ class RawIngestIT {
   }
 
   /** Sends {@code n} records: mixed partitions, binary values, headers, a tombstone, a null key. */
-  private void produce(String topic, int first, int n, Map<String, ProducerRecord<byte[], byte[]>> sent) {
+  private void produce(String topic, int partitions, int first, int n,
+      Map<String, ProducerRecord<byte[], byte[]>> sent) {
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (int i = first; i < first + n; i++) {
       byte[] key = i % 10 == 7 ? null : ("sensor-" + i).getBytes(StandardCharsets.UTF_8);
@@ -105,7 +106,7 @@ class RawIngestIT {
         value = null;
       }
       ProducerRecord<byte[], byte[]> record =
-          new ProducerRecord<>(topic, i % 3, key, value);
+          new ProducerRecord<>(topic, i % partitions, key, value);
       record.headers().add(new RecordHeader("trace-id", ("t" + i).getBytes(StandardCharsets.UTF_8)));
       if (i % 4 == 0) {
         byte[] bin = new byte[8];
