@@ -44,7 +44,7 @@ fi
 CLASSPATH_DEMO="$SPARK_HOME_DIR/jars/*:$(module_jar launcher -spark.jar):$(module_jar test-support .jar):$(module_jar end-to-end .jar)"
 
 # shellcheck disable=SC2086 # JAVA_OPENS is a list of flags
-exec java -Xmx1g $JAVA_OPENS \
+exec java -Xmx1g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC $JAVA_OPENS \
   -Dlog4j2.configurationFile=classpath:log4j2-demo.properties \
   -Dstreamlake.root="$STREAMLAKE_ROOT" \
   -Dstreamlake.kafka.broker.lib="$STREAMLAKE_ROOT/kafka-broker/target/lib" \

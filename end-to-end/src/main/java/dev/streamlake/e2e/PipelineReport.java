@@ -34,7 +34,7 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class PipelineReport {
   public static final String PIPELINE = "sensor_readings";
-  private static final Duration POLL_INTERVAL = Duration.ofSeconds(2);
+  private static final Duration POLL_INTERVAL = Duration.ofSeconds(3);
   private static final DateTimeFormatter UTC_TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
