@@ -116,6 +116,7 @@ public final class Demo {
   private volatile ForkedKafkaBroker broker;
   private volatile SparkSession spark;
   private boolean cleanedUp;
+  private volatile boolean stopping;
 
   Demo(Options options, PrintStream out) {
     this.options = options;
@@ -136,24 +137,41 @@ public final class Demo {
       return;
     }
     Demo demo = new Demo(options, System.out);
-    Thread hook = new Thread(demo::cleanUp, "demo-stop");
+    Thread hook = new Thread(demo::interrupted, "demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     int code;
     try {
       code = demo.run() ? 0 : 1;
     } catch (UsageException | IllegalStateException e) {
       // A missing build or a bad --lake: the message says what to do.
-      System.err.println("demo: " + e.getMessage());
-      code = 1;
+      code = demo.stopping ? 130 : 1;
+      if (!demo.stopping) {
+        System.err.println("demo: " + e.getMessage());
+      }
     } catch (Exception e) {
-      System.err.println("demo failed: " + e);
-      e.printStackTrace();
-      code = 1;
+      // Failures while Ctrl-C tears things down are expected and say nothing new.
+      code = demo.stopping ? 130 : 1;
+      if (!demo.stopping) {
+        System.err.println("demo failed: " + e);
+        e.printStackTrace();
+      }
+    }
+    if (demo.stopping) {
+      // The hook does the stopping; System.exit would wait for it.
+      return;
     }
     demo.cleanUp();
     Runtime.getRuntime().removeShutdownHook(hook);
     // Spark leaves non-daemon threads behind; this is our own main, not a Databricks job.
     System.exit(code);
+  }
+
+  /** The shutdown hook: Ctrl-C or SIGTERM while the demo runs. */
+  private void interrupted() {
+    stopping = true;
+    say("interrupted: stopping everything the demo started");
+    cleanUp();
+    say("stopped; tables and logs kept in " + options.lake());
   }
 
   /** Runs the whole demo; true when gold came out as expected. */

@@ -288,13 +288,14 @@ public final class PipelineReport {
     }
   }
 
-  /** Commits that wrote data (table creation left out). */
+  /** Commits that wrote rows (table creation left out). */
   public History history(TableRef table) {
     if (readIfExists(table) == null) {
       return new History(0, null, null);
     }
     List<Row> rows = table.deltaTable(spark).history()
-        .filter("operation NOT LIKE 'CREATE%'")
+        // Table creation (CREATE, or the empty append a stage makes at start) is not work done.
+        .filter("operation NOT LIKE 'CREATE%' AND coalesce(operationMetrics['numOutputRows'], '1') != '0'")
         .selectExpr("unix_millis(timestamp)").collectAsList();
     if (rows.isEmpty()) {
       return new History(0, null, null);
@@ -347,7 +348,8 @@ public final class PipelineReport {
     }
 
     out.println();
-    out.println("Stages (times from the start of the drivers; commits from Delta's history)");
+    out.println("Stages (times from the start of the drivers; 'complete' as seen by polling the tables,"
+        + " commits that wrote rows from Delta's history)");
     Map<String, TableRef[]> stages = new LinkedHashMap<>();
     stages.put("1 raw-ingest  -> raw", new TableRef[] {layout.raw()});
     stages.put("2 deserialize -> bronze + dead_letter", new TableRef[] {layout.bronze(), layout.deadLetter()});
@@ -367,10 +369,11 @@ public final class PipelineReport {
         }
       }
       String writes = first == null ? "no commits"
-          : String.format(Locale.ROOT, "%d commits, first at +%s, last at +%s", commits,
+          : String.format(Locale.ROOT, "%d commit%s, first at +%s, last at +%s", commits,
+              commits == 1 ? "" : "s",
               seconds(Duration.between(timings.start(), first)),
               seconds(Duration.between(timings.start(), last)));
-      out.printf(Locale.ROOT, "  %-38s caught up at %-8s %s%n", stage.getKey(),
+      out.printf(Locale.ROOT, "  %-38s complete at %-8s %s%n", stage.getKey(),
           done[i] == null ? "(never)" : "+" + seconds(done[i]), writes);
       i++;
     }
