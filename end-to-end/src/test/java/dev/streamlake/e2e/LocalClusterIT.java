@@ -41,10 +41,12 @@ class LocalClusterIT {
         "WORKER_CORES", "1");
 
     try {
+      long t0 = System.nanoTime();
       Commands.Result started = Commands.run(repo.root(), env, Duration.ofMinutes(3),
           dir.resolve("start.log"), List.of("bash", script.toString(), "start"));
       assertThat(started.exitCode()).as("cluster start:\n%s", started.tail(40)).isZero();
       assertThat(started.output()).containsPattern("MASTER_URL=spark://127\\.0\\.0\\.1:\\d+");
+      System.out.printf("LocalClusterIT: cluster up in %d s%n", (System.nanoTime() - t0) / 1_000_000_000);
 
       for (StageProcess.Kind stage : List.of(StageProcess.Kind.RAW_INGEST, StageProcess.Kind.DESERIALIZE,
           StageProcess.Kind.MERGE)) {
@@ -53,10 +55,13 @@ class LocalClusterIT {
         if (stage == StageProcess.Kind.RAW_INGEST) {
           command.addAll(List.of("--bootstrap-servers", TestKafka.bootstrapServers(), "--topic", topic));
         }
+        long t1 = System.nanoTime();
         Commands.Result submitted = Commands.run(repo.root(), env, SUBMIT_TIMEOUT,
             dir.resolve("submit-" + stage.module() + ".log"), command);
         assertThat(submitted.exitCode())
             .as("spark-submit of %s:\n%s", stage.module(), submitted.tail(60)).isZero();
+        System.out.printf("LocalClusterIT: %s submitted and finished in %d s%n", stage.module(),
+            (System.nanoTime() - t1) / 1_000_000_000);
         // The driver really ran on the cluster: it got executors from the standalone master.
         assertThat(submitted.output()).as("%s driver log", stage.module())
             .contains("spark://127.0.0.1");

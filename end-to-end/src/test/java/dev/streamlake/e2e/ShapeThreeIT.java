@@ -38,6 +38,7 @@ class ShapeThreeIT {
     PipelineReport report = new PipelineReport(TestSpark.session(), lake);
 
     List<StageProcess> stages = new ArrayList<>();
+    long t0 = System.nanoTime();
     try {
       StageProcess ingest = StageProcess.start(repo, StageProcess.Kind.RAW_INGEST, List.of("--lake", lake.toString(),
           "--trigger", TRIGGER, "--bootstrap-servers", TestKafka.bootstrapServers(), "--topic", topic), run);
@@ -56,6 +57,7 @@ class ShapeThreeIT {
             return report.counts().bronze() > 0;
           });
 
+      log(t0, "stage 2 wrote bronze rows; killing it with SIGKILL");
       deserialize.kill();
       assertThat(deserialize.isAlive()).isFalse();
       PipelineReport.Counts atKill = report.counts();
@@ -79,11 +81,13 @@ class ShapeThreeIT {
           .as("nothing reaches bronze or dead_letter while stage 2 is dead")
           .isEqualTo(atKill.bronze() + atKill.deadLetter());
 
+      log(t0, "raw complete and gold serving while stage 2 is dead; restarting stage 2");
       deserialize.restart();
       assertThat(deserialize.starts()).isEqualTo(2);
       PipelineReport.Progress done = report.awaitCaughtUp(samples, new PipelineReport.Timings(Instant.now()),
           Duration.ofMinutes(4), () -> stages.stream().allMatch(StageProcess::isAlive), p -> { });
       assertThat(done.missing()).as(logs(stages)).isEmpty();
+      log(t0, "gold caught up after the restart");
 
       assertThat(report.counts().raw()).isEqualTo(samples.expectedRaw());
       assertThat(report.rawDuplicates()).isZero();
@@ -97,6 +101,10 @@ class ShapeThreeIT {
         s.stop();
       }
     }
+  }
+
+  private static void log(long t0, String what) {
+    System.out.printf("ShapeThreeIT +%ds: %s%n", (System.nanoTime() - t0) / 1_000_000_000, what);
   }
 
   private static void assertAlive(List<StageProcess> stages) {
