@@ -122,11 +122,24 @@ public record TableRef(String name, boolean isPath) {
           .partitionBy(partitionColumns.toArray(String[]::new)));
       LOG.info("Created empty Delta table {} partitioned by {}", name, partitionColumns);
     } catch (RuntimeException e) {
-      if (!exists(spark)) {
+      if (!existsAfterRefresh(spark)) {
         throw e;
       }
       LOG.info("Delta table {} was created by another stage meanwhile", name);
     }
+  }
+
+  /**
+   * The loser of a creation race (ProtocolChangedException) still holds a cached log at version
+   * -1, so {@link #exists} would say no: reading the table updates that log first.
+   */
+  private boolean existsAfterRefresh(SparkSession spark) {
+    try {
+      read(spark).schema();
+    } catch (RuntimeException notThere) {
+      return false;
+    }
+    return exists(spark);
   }
 
   /** The table as SQL can name it: {@code delta.`/path`} or the identifier. */

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The one-command demo: runs StreamLake on this machine with nothing running beforehand.
+#
+#   ./demo.sh                 three stages as three driver processes (deployment shape 3)
+#   ./demo.sh --one-driver    all three stages in one driver (shape 1)
+#   ./demo.sh --help          the other options (--records N, --lake DIR, ...)
+#
+# Builds what is missing (mvn -B -q -DskipTests package: everything comes from Maven Central),
+# starts a local Kafka broker, produces sample sensor readings (late, duplicate and broken ones
+# included), runs the stages, waits until gold has caught up, prints a report and stops all it
+# started, on Ctrl-C too. The lake folder (default ./demo-lake) and the logs stay for inspection.
+set -euo pipefail
+source "$(dirname "$0")/scripts/lib.sh"
+cd_root() { cd "$STREAMLAKE_ROOT"; }
+
+# The one jar of a module's target/ whose name matches, or nothing.
+module_jar() {
+  local module=$1 suffix=$2 f
+  for f in "$STREAMLAKE_ROOT/$module/target/$module"-*"$suffix"; do
+    [ -f "$f" ] && { echo "$f"; return 0; }
+  done
+  return 0
+}
+
+built() {
+  [ -d "$SPARK_HOME_DIR/jars" ] && [ -d "$STREAMLAKE_ROOT/kafka-broker/target/lib" ] || return 1
+  local m
+  for m in raw-ingest deserialize merge launcher; do
+    [ -n "$(module_jar "$m" -spark.jar)" ] || return 1
+  done
+  [ -n "$(module_jar test-support .jar)" ] && [ -n "$(module_jar end-to-end .jar)" ]
+}
+
+if ! built; then
+  command -v mvn >/dev/null || die "Maven (mvn) is needed to build StreamLake; install it and a JDK 17"
+  say "building StreamLake (mvn -B -q -DskipTests package; the first build downloads from Maven Central)"
+  (cd_root && mvn -B -q -DskipTests package)
+  built || die "the build finished but some jars are still missing"
+fi
+
+# The demo's own JVM: Spark's jars (Spark, Avro, Jackson, log4j/slf4j), the launcher's -spark jar
+# (our common classes, Delta, kafka-clients), test-support (the forked broker, the producer, the
+# payload encoder) and the demo itself. The stages run in JVMs of their own over their own jars.
+CLASSPATH_DEMO="$SPARK_HOME_DIR/jars/*:$(module_jar launcher -spark.jar):$(module_jar test-support .jar):$(module_jar end-to-end .jar)"
+
+# shellcheck disable=SC2086 # JAVA_OPENS is a list of flags
+exec java -Xmx1g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC $JAVA_OPENS \
+  -Dlog4j2.configurationFile=classpath:log4j2-demo.properties \
+  -Dstreamlake.root="$STREAMLAKE_ROOT" \
+  -Dstreamlake.kafka.broker.lib="$STREAMLAKE_ROOT/kafka-broker/target/lib" \
+  -cp "$CLASSPATH_DEMO" dev.streamlake.e2e.Demo "$@"

@@ -1,0 +1,244 @@
+package dev.streamlake.e2e;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.launcher.JavaModuleOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One stage (or the all-in-one launcher) as its own driver JVM, the way a plain Spark deployment
+ * runs it: {@code java -cp spark-home/conf:spark-home/jars/*:<module>-spark.jar <main class>} with a
+ * local master, its output in a log file.
+ *
+ * <p>The driver dies with the JVM that started it, even when that JVM is killed with -9: it runs
+ * under test-support's {@code BrokerProcess} wrapper, which exits when its stdin (a pipe whose write
+ * end only this JVM holds) closes.
+ */
+public final class StageProcess {
+  private static final Logger LOG = LoggerFactory.getLogger(StageProcess.class);
+  private static final String PARENT_WATCH = "dev.streamlake.testing.BrokerProcess";
+  private static final long STOP_TIMEOUT_MS = 30_000;
+
+  /** What can run as a driver: the three stages and the one-driver launcher. */
+  public enum Kind {
+    RAW_INGEST("raw-ingest", "dev.streamlake.ingest.RawIngestJob"),
+    DESERIALIZE("deserialize", "dev.streamlake.deserialize.DeserializeJob"),
+    MERGE("merge", "dev.streamlake.merge.MergeJob"),
+    ALL_IN_ONE("launcher", "dev.streamlake.launcher.AllInOneJob");
+
+    private final String module;
+    private final String mainClass;
+
+    Kind(String module, String mainClass) {
+      this.module = module;
+      this.mainClass = mainClass;
+    }
+
+    public String module() {
+      return module;
+    }
+
+    public String mainClass() {
+      return mainClass;
+    }
+  }
+
+  private final Kind kind;
+  private final List<String> command;
+  private final Path logFile;
+  private Process process;
+  private OutputStream lifeline;
+  private int starts;
+
+  private StageProcess(Kind kind, List<String> command, Path logFile) {
+    this.kind = kind;
+    this.command = List.copyOf(command);
+    this.logFile = logFile;
+  }
+
+  /**
+   * Starts a driver.
+   *
+   * @param args the job's own arguments (--lake, --trigger, ...)
+   * @param runDir where the log ({@code <module>.log}) and the small wrapper class go
+   */
+  public static StageProcess start(Repository repo, Kind kind, List<String> args, Path runDir) {
+    Path sparkHome = repo.sparkHome();
+    Path jar = repo.sparkJar(kind.module());
+    try {
+      Files.createDirectories(runDir);
+      Path wrapper = copyParentWatch(runDir);
+      String classpath = String.join(File.pathSeparator,
+          sparkHome.resolve("conf").toString(),
+          sparkHome.resolve("jars").resolve("*").toString(),
+          jar.toString(),
+          wrapper.toString());
+      List<String> command = new ArrayList<>();
+      command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+      command.add("-Xmx1g");
+      // Small, short-lived drivers sharing a few cores: the client compiler and a serial collector
+      // start as fast and burn about a third less CPU than the server defaults.
+      command.add("-XX:TieredStopAtLevel=1");
+      command.add("-XX:+UseSerialGC");
+      command.addAll(Arrays.asList(JavaModuleOptions.defaultModuleOptionArray()));
+      command.add("-Dspark.master=local[1]");
+      command.add("-Dspark.ui.enabled=false");
+      command.add("-Dspark.ui.showConsoleProgress=false");
+      command.add("-Dspark.sql.shuffle.partitions=2");
+      command.add("-Dspark.default.parallelism=2");
+      command.add("-Dspark.databricks.delta.snapshotPartitions=2");
+      command.add("-Dspark.driver.host=127.0.0.1");
+      command.add("-Dspark.driver.bindAddress=127.0.0.1");
+      // Spark's own driver scripts set this; without it a local session writes spark-warehouse/
+      // into whatever the working directory is.
+      command.add("-Dspark.sql.warehouse.dir=" + runDir.resolve("warehouse-" + kind.module()).toAbsolutePath());
+      command.add("-cp");
+      command.add(classpath);
+      command.add(PARENT_WATCH);
+      command.add(kind.mainClass());
+      command.addAll(args);
+      StageProcess stage = new StageProcess(kind, command, runDir.resolve(kind.module() + ".log"));
+      stage.launch();
+      return stage;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot start " + kind.module() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private synchronized void launch() throws IOException {
+    starts++;
+    Files.writeString(logFile,
+        "=== " + Instant.now() + " start #" + starts + " of " + kind.module() + ": " + String.join(" ", command) + "\n",
+        StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    process = builder.start();
+    lifeline = process.getOutputStream();
+    LOG.info("Stage {} started as pid {} (start #{}); log {}", kind.module(), process.pid(), starts, logFile);
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public String name() {
+    return kind.module();
+  }
+
+  public Path logFile() {
+    return logFile;
+  }
+
+  public synchronized long pid() {
+    return process.pid();
+  }
+
+  public synchronized boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** How many times this driver was started. */
+  public synchronized int starts() {
+    return starts;
+  }
+
+  /** The exit code of a driver that ended, or null while it runs. */
+  public synchronized Integer exitCode() {
+    return process.isAlive() ? null : process.exitValue();
+  }
+
+  /** SIGKILL: the driver gets no chance to finish a batch or clean up, as in a machine loss. */
+  public synchronized void kill() {
+    long pid = process.pid();
+    process.destroyForcibly();
+    awaitExit(STOP_TIMEOUT_MS);
+    closeLifeline();
+    LOG.info("Stage {} (pid {}) killed with SIGKILL", kind.module(), pid);
+  }
+
+  /** SIGTERM (Spark's shutdown hooks stop the query), then SIGKILL if it takes too long. */
+  public synchronized void stop() {
+    if (!process.isAlive()) {
+      closeLifeline();
+      return;
+    }
+    long pid = process.pid();
+    process.destroy();
+    boolean clean = awaitExit(STOP_TIMEOUT_MS);
+    if (!clean) {
+      process.destroyForcibly();
+      awaitExit(STOP_TIMEOUT_MS);
+    }
+    closeLifeline();
+    LOG.info("Stage {} (pid {}) stopped {}", kind.module(), pid, clean ? "cleanly" : "with SIGKILL after a timeout");
+  }
+
+  /** Starts the same command again, after stopping the old driver if it still runs. */
+  public synchronized void restart() {
+    stop();
+    try {
+      launch();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot restart " + kind.module() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The last lines of the log, for a failure message. */
+  public String logTail(int lines) {
+    try {
+      List<String> all = new String(Files.readAllBytes(logFile), StandardCharsets.UTF_8).lines().toList();
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(cannot read " + logFile + ": " + e.getMessage() + ")";
+    }
+  }
+
+  private boolean awaitExit(long timeoutMs) {
+    try {
+      return process.waitFor(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private void closeLifeline() {
+    try {
+      lifeline.close();
+    } catch (IOException e) {
+      // The driver is gone; its pipe does not matter any more.
+    }
+  }
+
+  /** Copies the one wrapper class file into {@code runDir/bootstrap-classes}; only the JDK is needed for it. */
+  private static Path copyParentWatch(Path runDir) throws IOException {
+    String resource = PARENT_WATCH.replace('.', '/') + ".class";
+    Path root = runDir.resolve("bootstrap-classes");
+    Path target = root.resolve(resource);
+    Files.createDirectories(target.getParent());
+    try (InputStream in = StageProcess.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("Cannot find " + resource + " (module test-support) on the classpath");
+      }
+      Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return root.toAbsolutePath();
+  }
+}
