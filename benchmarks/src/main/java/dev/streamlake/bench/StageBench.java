@@ -117,8 +117,20 @@ public final class StageBench {
       cl.printVersionHelp(System.out);
       return;
     }
+    boolean tempLake = bench.lake == null;
     Results r = bench.run(TestSpark.session());
     System.out.println(table(bench, r));
+    if (tempLake) {
+      deleteRecursively(bench.lake);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   /** Runs the benchmark on {@code spark} (a local[2] session with Delta). */
@@ -144,8 +156,8 @@ public final class StageBench {
     deserialize.settings().raw().ensureExists(spark, TableSchemas.raw(),
         List.of(TableSchemas.INGEST_DATE));
     appendRaw(spark, rawPath, firstBatch(random, expected));
-    phases.add(new Phase("write raw (batch 1)", rows, seconds(t0), Double.NaN, load,
-        "createDataFrame + Delta append"));
+    phases.add(new Phase("make + write raw (batch 1)", rows, seconds(t0), Double.NaN,
+        load, "encode, createDataFrame, Delta append"));
 
     phases.add(runStage(spark, "stage 2 deserialize (batch 1)", rows,
         () -> DeserializeQuery.start(spark, deserialize), ""));
@@ -158,7 +170,7 @@ public final class StageBench {
     load = loadAverage();
     t0 = System.nanoTime();
     appendRaw(spark, rawPath, secondBatch(random, second, expected));
-    phases.add(new Phase("write raw (batch 2)", second, seconds(t0), Double.NaN, load, ""));
+    phases.add(new Phase("make + write raw (batch 2)", second, seconds(t0), Double.NaN, load, ""));
     phases.add(runStage(spark, "stage 2 deserialize (batch 2)", second,
         () -> DeserializeQuery.start(spark, deserialize), ""));
     long bronze2 = deserialize.settings().bronze().read(spark).count() - bronze1;
@@ -167,7 +179,6 @@ public final class StageBench {
         "gold had " + goldFilesBefore + " files, 1 date touched"));
     Map<String, String> secondMerge = lastMergeMetrics(spark, merge);
 
-    memory.stop();
     return new Results(
         phases,
         deserialize.settings().raw().read(spark).count(),
@@ -366,8 +377,6 @@ public final class StageBench {
       }
       return new PeakMemory();
     }
-
-    void stop() {}
 
     /**
      * The sum of the heap pools' peaks: an upper bound of the heap in use at any one time
