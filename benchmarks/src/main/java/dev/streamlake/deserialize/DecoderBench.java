@@ -1,0 +1,124 @@
+package dev.streamlake.deserialize;
+
+import dev.streamlake.bench.BenchPayloads;
+import dev.streamlake.common.PipelineConfig;
+import dev.streamlake.testing.SensorReadingPayloads;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Single-threaded throughput of {@link PayloadDecoder#decode}, the CPU-bound core of stage 2 (one
+ * decoder per Spark partition, so one thread is the unit that scales with cores). Each benchmark
+ * cycles through {@value #DISTINCT} distinct payloads so no single value stays hot. Run with
+ * {@code -prof gc} for bytes allocated per decode ({@code gc.alloc.rate.norm}).
+ *
+ * <p>Lives in the decoder's package because the decoder API is package-private; it changes
+ * nothing in the deserialize module.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Threads(1)
+@Fork(1)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class DecoderBench {
+  static final int DISTINCT = 1024;
+
+  PayloadDecoder avro;
+  PayloadDecoder json;
+  byte[][] v2;
+  byte[][] v1;
+  byte[][] jsonValues;
+  /** The Avro broken kinds, each {@value #DISTINCT}/kinds times. */
+  byte[][] avroGarbage;
+  byte[][] jsonGarbage;
+  /** What each garbage payload must decode to (read by DecoderBenchTest). */
+  ErrorCode[] avroGarbageExpected;
+  ErrorCode[] jsonGarbageExpected;
+  int i;
+
+  @Setup
+  public void setUp() {
+    PipelineConfig pipeline = PipelineConfig.sensorReadings();
+    avro = PayloadDecoder.create(DecoderSettings.of(pipeline, null));
+    json = PayloadDecoder.create(
+        DecoderSettings.of(pipeline.withFormat(PipelineConfig.PayloadFormat.JSON), null));
+    Random random = new Random(42);
+    v2 = new byte[DISTINCT][];
+    v1 = new byte[DISTINCT][];
+    jsonValues = new byte[DISTINCT][];
+    avroGarbage = new byte[DISTINCT][];
+    jsonGarbage = new byte[DISTINCT][];
+    avroGarbageExpected = new ErrorCode[DISTINCT];
+    jsonGarbageExpected = new ErrorCode[DISTINCT];
+    List<BenchPayloads.Broken> badJson = BenchPayloads.brokenJson(random);
+    for (int k = 0; k < DISTINCT; k++) {
+      SensorReadingPayloads.Reading r = BenchPayloads.reading(random, k, 100, 10);
+      v2[k] = SensorReadingPayloads.v2(r);
+      v1[k] = SensorReadingPayloads.v1(r);
+      jsonValues[k] = SensorReadingPayloads.json(r);
+      BenchPayloads.Broken a = avroBroken(random, k);
+      avroGarbage[k] = a.payload();
+      avroGarbageExpected[k] = a.expected();
+      BenchPayloads.Broken j = badJson.get(k % badJson.size());
+      jsonGarbage[k] = j.payload();
+      jsonGarbageExpected[k] = j.expected();
+    }
+  }
+
+  /**
+   * Broken kind number {@code k}, skipping the last kind, the rule breaker: it decodes, and only
+   * Spark's rule check rejects it.
+   */
+  static BenchPayloads.Broken avroBroken(Random random, int k) {
+    return BenchPayloads.broken(random, k % (BenchPayloads.BROKEN_KINDS - 1));
+  }
+
+  private int next() {
+    int k = i;
+    i = (k + 1) & (DISTINCT - 1);
+    return k;
+  }
+
+  @Benchmark
+  public DecodeResult avroV2() {
+    return avro.decode(v2[next()]);
+  }
+
+  /** v1 writer schema resolved to the v2 reader schema (pressure_hpa filled by its default). */
+  @Benchmark
+  public DecodeResult avroV1ResolvedToV2() {
+    return avro.decode(v1[next()]);
+  }
+
+  @Benchmark
+  public DecodeResult json() {
+    return json.decode(jsonValues[next()]);
+  }
+
+  /** Bad magic byte, short header, unknown id, truncated, trailing bytes, noise, empty. */
+  @Benchmark
+  public DecodeResult avroGarbageMix() {
+    return avro.decode(avroGarbage[next()]);
+  }
+
+  /** Not JSON, a JSON array, a missing field, a wrong type. */
+  @Benchmark
+  public DecodeResult jsonGarbageMix() {
+    return json.decode(jsonGarbage[next()]);
+  }
+}
