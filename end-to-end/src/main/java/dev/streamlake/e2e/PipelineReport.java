@@ -1,10 +1,10 @@
 package dev.streamlake.e2e;
 
 import dev.streamlake.common.LakeLayout;
-import dev.streamlake.common.SparkSessions;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.e2e.SampleReadings.GoldKey;
 import dev.streamlake.e2e.SampleReadings.GoldRow;
+import dev.streamlake.testing.TestSpark;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,16 +51,7 @@ public final class PipelineReport {
    * only, a warehouse folder of its own.
    */
   public static SparkSession localSession(Path warehouse) {
-    System.setProperty("spark.master", "local[1]");
-    System.setProperty("spark.sql.shuffle.partitions", "2");
-    System.setProperty("spark.default.parallelism", "2");
-    System.setProperty("spark.databricks.delta.snapshotPartitions", "2");
-    System.setProperty("spark.ui.enabled", "false");
-    System.setProperty("spark.ui.showConsoleProgress", "false");
-    System.setProperty("spark.driver.host", "127.0.0.1");
-    System.setProperty("spark.driver.bindAddress", "127.0.0.1");
-    System.setProperty("spark.sql.warehouse.dir", warehouse.toAbsolutePath().toString());
-    return SparkSessions.getOrCreate("streamlake demo report");
+    return TestSpark.localSession("local[1]", warehouse, "streamlake demo report");
   }
 
   public LakeLayout layout() {

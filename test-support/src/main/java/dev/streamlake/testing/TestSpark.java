@@ -24,18 +24,26 @@ public final class TestSpark {
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }
-      System.setProperty("spark.master", "local[2]");
-      System.setProperty("spark.sql.shuffle.partitions", "2");
-      System.setProperty("spark.default.parallelism", "2");
-      System.setProperty("spark.databricks.delta.snapshotPartitions", "2");
-      System.setProperty("spark.ui.enabled", "false");
-      System.setProperty("spark.ui.showConsoleProgress", "false");
-      System.setProperty("spark.driver.host", "127.0.0.1");
-      System.setProperty("spark.driver.bindAddress", "127.0.0.1");
-      System.setProperty("spark.sql.warehouse.dir", warehouse.toString());
-      System.setProperty("spark.sql.streaming.stopTimeout", "30s");
-      session = SparkSessions.getOrCreate("streamlake-tests");
+      session = localSession("local[2]", warehouse, "streamlake-tests");
     }
     return session;
+  }
+
+  /**
+   * A local session with the small-machine settings: few partitions, no UI, loopback only, the
+   * given warehouse folder. Also used by the demo to read tables next to running drivers.
+   */
+  public static SparkSession localSession(String master, Path warehouse, String appName) {
+    System.setProperty("spark.master", master);
+    System.setProperty("spark.sql.shuffle.partitions", "2");
+    System.setProperty("spark.default.parallelism", "2");
+    System.setProperty("spark.databricks.delta.snapshotPartitions", "2");
+    System.setProperty("spark.ui.enabled", "false");
+    System.setProperty("spark.ui.showConsoleProgress", "false");
+    System.setProperty("spark.driver.host", "127.0.0.1");
+    System.setProperty("spark.driver.bindAddress", "127.0.0.1");
+    System.setProperty("spark.sql.warehouse.dir", warehouse.toAbsolutePath().toString());
+    System.setProperty("spark.sql.streaming.stopTimeout", "30s");
+    return SparkSessions.getOrCreate(appName);
   }
 }
