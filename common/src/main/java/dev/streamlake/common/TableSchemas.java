@@ -7,6 +7,7 @@ import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -102,14 +103,35 @@ public final class TableSchemas {
     return recordSchema.getFields().stream().map(Schema.Field::name).toList();
   }
 
-  /** Avro type to Spark type; unions with null become the nullable other branch. */
+  /**
+   * Avro type to Spark type; unions with null become the nullable other branch. Logical types map
+   * to their Spark counterparts (timestamps, local timestamps, dates, decimals); nanosecond
+   * timestamps are refused, since a Spark timestamp holds microseconds and a silent truncation
+   * would change the value.
+   */
   public static DataType sparkType(Schema s) {
     LogicalType lt = s.getLogicalType();
     if (lt instanceof LogicalTypes.TimestampMillis || lt instanceof LogicalTypes.TimestampMicros) {
       return DataTypes.TimestampType;
     }
+    if (lt instanceof LogicalTypes.LocalTimestampMillis
+        || lt instanceof LogicalTypes.LocalTimestampMicros) {
+      return DataTypes.TimestampNTZType;
+    }
+    if (lt instanceof LogicalTypes.TimestampNanos || lt instanceof LogicalTypes.LocalTimestampNanos) {
+      throw new ConfigException("Avro logical type " + lt.getName() + " is not supported: a Spark"
+          + " timestamp holds microseconds. Use timestamp-micros or timestamp-millis.");
+    }
     if (lt instanceof LogicalTypes.Date) {
       return DataTypes.DateType;
+    }
+    if (lt instanceof LogicalTypes.Decimal d) {
+      if (d.getPrecision() > DecimalType.MAX_PRECISION()) {
+        throw new ConfigException("Avro decimal(" + d.getPrecision() + "," + d.getScale()
+            + ") is not supported: a Spark decimal has at most " + DecimalType.MAX_PRECISION()
+            + " digits.");
+      }
+      return DataTypes.createDecimalType(d.getPrecision(), d.getScale());
     }
     return switch (s.getType()) {
       case STRING, ENUM -> DataTypes.StringType;

@@ -22,7 +22,7 @@ final class AvroPayloadDecoder extends PayloadDecoder {
   private final WriterSchemas schemas;
   private final String schemaSources;
   private final BoundedBinaryDecoder in = new BoundedBinaryDecoder();
-  private final SparkValues values = new SparkValues();
+  private final CatalystValues values = new CatalystValues();
   /** Per writer id, for this decoder's life (one partition): a reader, or why there is none. */
   private final Map<Integer, Writer> writers = new HashMap<>();
 
@@ -79,9 +79,9 @@ final class AvroPayloadDecoder extends PayloadDecoder {
       return DecodeFailure.trailingBytes(id, in.remaining());
     }
     try {
-      return new DecodeResult.Decoded(values.fields(record, reader), id);
-    } catch (SparkValues.InvalidValueException e) {
-      return DecodeFailure.malformedAvro(id, e);
+      return new DecodeResult.Decoded(values.fields(record, reader, ""), id);
+    } catch (CatalystValues.InvalidValueException e) {
+      return DecodeFailure.invalidValue(id, e);
     }
   }
 

@@ -7,6 +7,8 @@ import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,9 +20,9 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
 
 /**
- * One micro-batch's counts: rows, good rows, dead letters by code and rule failures by rule. The
- * same aggregate columns feed Spark's observed metrics (in the query progress), the circuit
- * breaker and the batch's log line.
+ * One micro-batch's counts: rows, good rows, dead letters by code and rule failures by rule, as
+ * classified; computed in one pass over the classified batch. They feed the circuit breaker, the
+ * batch's log line and the bronze commit's metadata.
  */
 record BatchCounts(
     long rows,
@@ -29,8 +31,7 @@ record BatchCounts(
     Map<String, Long> deadLettersByCode,
     Map<String, Long> ruleFailures) {
 
-  /** The name the metrics appear under in {@code StreamingQueryProgress.observedMetrics}. */
-  static final String OBSERVATION = "deserialize";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   static final String ROWS = "rows";
   static final String GOOD = "good";
@@ -77,6 +78,23 @@ record BatchCounts(
 
   double deadLetterShare() {
     return rows == 0 ? 0.0 : (double) deadLetters / rows;
+  }
+
+  /**
+   * The counts as one JSON object, kept as the {@code userMetadata} of the batch's bronze commit so
+   * that {@code DESCRIBE HISTORY} shows each batch's outcome.
+   */
+  String toJson(long batchId) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("batch", batchId);
+    o.put(ROWS, rows);
+    o.put(GOOD, good);
+    o.put(DEAD_LETTERS, deadLetters);
+    ObjectNode codes = o.putObject("dead_letters_by_code");
+    deadLettersByCode.forEach(codes::put);
+    ObjectNode byRule = o.putObject("rule_failures");
+    ruleFailures.forEach(byRule::put);
+    return o.toString();
   }
 
   /** For the log line: {@code 1000 rows -> bronze 990, dead_letter 10 {...}; rule failures {...}}. */

@@ -1,11 +1,20 @@
 package dev.streamlake.deserialize;
 
-import dev.streamlake.common.PipelineConfig.NamedExpression;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.count_if;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.not;
+
 import dev.streamlake.common.IdempotentWrites;
+import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
+import java.util.ArrayList;
 import java.util.List;
-import org.apache.avro.Schema;
+import java.util.function.LongConsumer;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameWriter;
@@ -15,11 +24,19 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * The foreachBatch body: computes the classified batch once (persisted), counts it in one pass,
- * applies the circuit breaker before writing anything, then appends to bronze and dead_letter with
- * Delta's idempotent-write options, so a replayed batch writes nothing twice.
+ * The foreachBatch body. Classifies the batch once (persisted, without the raw bytes of good
+ * rows), counts it in one pass, applies the circuit breaker before writing anything, then writes
+ * bronze and dead_letter with Delta's idempotent-write options.
+ *
+ * <p>Exactly once, even when a replay classifies differently: bronze is always written first, and
+ * always committed (empty or not), so each batch's bronze rows are fixed by one commit that Delta
+ * skips on every replay. Dead letters are then not taken from the classification but derived from
+ * what bronze holds: every row of the batch that bronze does not have. Whatever changed between
+ * two attempts (rules, schema files, registry answers, blocks recomputed after a lost executor),
+ * each raw row ends in exactly one table. DESIGN.md has the argument.
  */
 final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   private static final long serialVersionUID = 1L;
@@ -30,52 +47,132 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   private final String stage;
   private final TableRef bronze;
   private final TableRef deadLetter;
-  private final String readerSchemaJson;
-  private final List<NamedExpression> rules;
+  private final Classification layout;
+  private final DecoderSettings decoder;
+  private final Rules rules;
+  private final List<NamedExpression> ruleConfig;
   private final Double deadLetterLimit;
+  /** Test seam: runs after bronze's commit and before dead_letter's. */
+  private transient LongConsumer afterBronzeCommit = batchId -> {};
 
   BatchWriter(String queryName, String appId, String stage, TableRef bronze, TableRef deadLetter,
-      Schema reader, List<NamedExpression> rules, Double deadLetterLimit) {
+      Classification layout, DecoderSettings decoder, Rules rules,
+      List<NamedExpression> ruleConfig, Double deadLetterLimit) {
     this.queryName = queryName;
     this.appId = appId;
     this.stage = stage;
     this.bronze = bronze;
     this.deadLetter = deadLetter;
-    this.readerSchemaJson = reader.toString();
-    this.rules = List.copyOf(rules);
+    this.layout = layout;
+    this.decoder = decoder;
+    this.rules = rules;
+    this.ruleConfig = List.copyOf(ruleConfig);
     this.deadLetterLimit = deadLetterLimit;
+  }
+
+  BatchWriter afterBronzeCommit(LongConsumer hook) {
+    this.afterBronzeCommit = hook;
+    return this;
   }
 
   @Override
   public void call(Dataset<Row> batch, Long batchId) {
-    Dataset<Row> classified = batch.persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> classified =
+        layout.classify(batch, decoder, rules).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> notInBronze = null;
     try {
-      List<Column> metrics = BatchCounts.metrics(rules);
+      List<Column> metrics = BatchCounts.metrics(ruleConfig);
       Row row = classified.agg(metrics.get(0), metrics.subList(1, metrics.size())
           .toArray(Column[]::new)).first();
-      BatchCounts counts = BatchCounts.from(row, rules);
+      BatchCounts counts = BatchCounts.from(row, ruleConfig);
       LOG.info("{} batch {}: {}", queryName, batchId, counts.describe());
+      if (counts.rows() == 0) {
+        return;
+      }
       if (deadLetterLimit != null && counts.deadLetterShare() > deadLetterLimit) {
         throw new DeadLetterLimitExceededException(queryName, batchId, counts, deadLetterLimit);
       }
-      Schema reader = new Schema.Parser().parse(readerSchemaJson);
       String txnAppId = IdempotentWrites.txnAppId(appId, batch.sparkSession());
-      if (counts.good() > 0) {
-        append(Classification.bronzeRows(classified, reader), bronze, txnAppId, batchId, true);
-      }
-      if (counts.deadLetters() > 0) {
-        append(Classification.deadLetterRows(classified, stage), deadLetter, txnAppId, batchId,
-            false);
+      append(layout.bronzeRows(classified), bronze, txnAppId, batchId, true,
+          counts.toJson(batchId));
+      afterBronzeCommit.accept(batchId);
+
+      notInBronze = classified
+          .join(bronzeRowsOf(classified, batch), seq(Classification.coordinateNames()),
+              "left_anti")
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      Row split = notInBronze.agg(count_if(not(Classification.isGood())),
+          count_if(Classification.isGood())).first();
+      long failed = split.getLong(0);
+      long conflicts = split.getLong(1);
+      if (failed + conflicts > 0) {
+        Dataset<Row> deadLetters =
+            layout.deadLetterRows(notInBronze.where(not(Classification.isGood())), stage);
+        if (conflicts > 0) {
+          LOG.warn("{} batch {}: {} rows classified good now are not in bronze, whose rows of this"
+              + " batch were committed by an earlier attempt; they go to {} as REPLAY_CONFLICT",
+              queryName, batchId, conflicts, deadLetter);
+          deadLetters = deadLetters.unionByName(
+              replayConflicts(notInBronze.where(Classification.isGood()), batch, batchId));
+        }
+        append(deadLetters, deadLetter, txnAppId, batchId, false, null);
       }
       LOG.info("{} batch {} written: {} rows to {}, {} rows to {}", queryName, batchId,
-          counts.good(), bronze, counts.deadLetters(), deadLetter);
+          counts.rows() - failed - conflicts, bronze, failed + conflicts, deadLetter);
     } finally {
+      if (notInBronze != null) {
+        notInBronze.unpersist();
+      }
       classified.unpersist();
     }
   }
 
-  private static void append(
-      Dataset<Row> rows, TableRef table, String txnAppId, long batchId, boolean mergeSchema) {
+  /**
+   * Coordinates of the bronze rows that may belong to this batch: the batch's ingest dates and,
+   * per Kafka partition, its offset range, so Delta prunes partitions and skips files by their
+   * offset statistics. The anti-join against the batch's own coordinates makes it exact.
+   */
+  private Dataset<Row> bronzeRowsOf(Dataset<Row> classified, Dataset<Row> batch) {
+    List<Row> ranges = classified
+        .groupBy(col(TableSchemas.TOPIC), col(TableSchemas.PARTITION))
+        .agg(min(TableSchemas.OFFSET), max(TableSchemas.OFFSET))
+        .collectAsList();
+    List<Row> dates = classified.select(TableSchemas.INGEST_DATE).distinct().collectAsList();
+    Column inRange = lit(false);
+    for (Row r : ranges) {
+      inRange = inRange.or(col(TableSchemas.TOPIC).equalTo(r.getString(0))
+          .and(col(TableSchemas.PARTITION).equalTo(r.getInt(1)))
+          .and(col(TableSchemas.OFFSET).between(r.getLong(2), r.getLong(3))));
+    }
+    Column onDate = col(TableSchemas.INGEST_DATE)
+        .isin(dates.stream().map(d -> d.get(0)).toArray());
+    return bronze.read(batch.sparkSession())
+        .where(onDate.and(inRange))
+        .select(Classification.coordinates());
+  }
+
+  /** Rows bronze lacks although they classify as good now: the raw row, as a dead letter. */
+  private Dataset<Row> replayConflicts(Dataset<Row> good, Dataset<Row> batch, long batchId) {
+    Dataset<Row> raw = batch.join(good.select(Classification.coordinates()),
+        seq(Classification.coordinateNames()), "left_semi");
+    List<Column> columns = new ArrayList<>();
+    for (String c : TableSchemas.raw().fieldNames()) {
+      columns.add(col("`" + c + "`"));
+    }
+    columns.add(lit(stage).as(TableSchemas.STAGE));
+    columns.add(lit(ErrorCode.REPLAY_CONFLICT.name()).as(TableSchemas.ERROR_CODE));
+    columns.add(concat(lit("a replay of batch " + batchId + " classified this record as good,"
+            + " but the batch's bronze rows were committed by an earlier attempt without it (the"
+            + " schemas, rules or schema registry changed between the attempts); re-drive it to"
+            + " bring it to bronze [topic "), col(TableSchemas.TOPIC), lit(", partition "),
+        col(TableSchemas.PARTITION), lit(", offset "), col(TableSchemas.OFFSET), lit("]"))
+        .as(TableSchemas.ERROR_MESSAGE));
+    columns.add(col(Classification.BATCH_TIMESTAMP).as(TableSchemas.FAILED_AT));
+    return raw.select(columns.toArray(Column[]::new));
+  }
+
+  private static void append(Dataset<Row> rows, TableRef table, String txnAppId, long batchId,
+      boolean mergeSchema, String userMetadata) {
     DataFrameWriter<Row> writer =
         rows.write()
             .format("delta")
@@ -87,6 +184,13 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       // A newer reader schema adds its fields to bronze, as Avro resolution adds them to records.
       writer = writer.option("mergeSchema", "true");
     }
+    if (userMetadata != null) {
+      writer = writer.option("userMetadata", userMetadata);
+    }
     table.write(writer);
+  }
+
+  private static scala.collection.immutable.Seq<String> seq(List<String> names) {
+    return CollectionConverters.asScala(names).toSeq();
   }
 }

@@ -1,112 +1,123 @@
 package dev.streamlake.deserialize;
 
-import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.array_join;
-import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.current_timestamp;
-import static org.apache.spark.sql.functions.expr;
-import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.not;
-import static org.apache.spark.sql.functions.size;
-import static org.apache.spark.sql.functions.when;
 
-import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableSchemas;
+import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.avro.Schema;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.encoders.RowEncoder;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Decodes and validates raw rows into one classified Dataset, streaming or batch alike: the bronze
- * columns, plus the raw row kept whole, the names of broken rules, and the final error code and
- * message (null for a good row). {@link #bronzeRows} and {@link #deadLetterRows} split it.
+ * The classified row: what stage 2 makes of one raw row, and the one place its layout is defined.
+ * Its first columns are exactly bronze's; then the error code and message (null for a good row)
+ * and the names of the broken rules; then the raw columns a dead letter needs that bronze does not
+ * have, filled for failed rows only, so good rows carry no copy of their bytes.
  *
- * <p>Everything time-dependent uses {@code current_timestamp()}, which in a streaming query is the
- * micro-batch's timestamp from the offset log: a replayed batch classifies exactly as before.
+ * <p>Decoding and the rules run in {@link ClassifyPartition} over Spark's internal rows, straight
+ * from the raw scan into the classified layout: no external {@code Row} objects in between, and no
+ * encoder after the decoder that could fail on a value the decoder accepted.
  */
-final class Classification {
-  static final String RAW = "_sl_raw";
-  static final String DECODE_CODE = "_sl_decode_code";
-  static final String DECODE_MESSAGE = "_sl_decode_message";
-  static final String BROKEN_RULES = "_sl_broken_rules";
+final class Classification implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** The micro-batch timestamp, added to the raw stream so that replays see the same value. */
+  static final String BATCH_TIMESTAMP = "_sl_batch_ts";
+
   static final String ERROR_CODE = "_sl_error_code";
   static final String ERROR_MESSAGE = "_sl_error_message";
+  static final String BROKEN_RULES = "_sl_broken_rules";
+  private static final String RAW_PREFIX = "_sl_raw_";
 
-  private Classification() {}
+  /** Raw columns a dead letter needs besides the ones bronze shares with raw. */
+  private static final List<String> RAW_ONLY = List.of(TableSchemas.KEY, TableSchemas.VALUE,
+      TableSchemas.TIMESTAMP, TableSchemas.TIMESTAMP_TYPE, TableSchemas.HEADERS,
+      TableSchemas.INGESTED_AT);
 
-  /** {@code raw} must have the raw table's columns; {@code rules} were checked by {@link Rules}. */
-  static Dataset<Row> classify(
-      Dataset<Row> raw, DecoderSettings settings, List<NamedExpression> rules) {
-    Schema reader = settings.readerSchema();
-    StructType data = TableSchemas.dataStruct(reader);
-    Column[] rawColumns =
-        Arrays.stream(TableSchemas.raw().fieldNames()).map(c -> col("`" + c + "`"))
-            .toArray(Column[]::new);
-    Dataset<Row> rawRows = raw.select(rawColumns);
-    StructType decodedSchema =
-        data.add(TableSchemas.SCHEMA_ID, DataTypes.IntegerType, true)
-            .add(RAW, rawRows.schema(), false)
-            .add(DECODE_CODE, DataTypes.StringType, true)
-            .add(DECODE_MESSAGE, DataTypes.StringType, true);
-    // Lenient: accepts java.sql.Timestamp/Instant and Date/LocalDate whatever the session's
-    // java8API setting, so the decoder's values never depend on session config.
-    Dataset<Row> decoded =
-        rawRows.mapPartitions(
-            new DecodePartition(settings, data.size()), RowEncoder.encoderFor(decodedSchema, true));
+  /** The raw columns bronze keeps, under their bronze names. */
+  private static final List<String> COORDINATES =
+      List.of(TableSchemas.TOPIC, TableSchemas.PARTITION, TableSchemas.OFFSET);
 
-    List<Column> bronze = new ArrayList<>();
-    for (String f : data.fieldNames()) {
-      bronze.add(col("`" + f + "`"));
+  private final StructType bronze;
+  private final StructType input;
+  private final StructType classified;
+
+  Classification(Schema reader) {
+    this.bronze = TableSchemas.bronze(reader);
+    StructType raw = TableSchemas.raw();
+    StructType in = new StructType();
+    for (StructField f : raw.fields()) {
+      in = in.add(f);
     }
-    bronze.add(col(TableSchemas.SCHEMA_ID));
-    bronze.add(col(RAW + "." + TableSchemas.TOPIC).as(TableSchemas.TOPIC));
-    bronze.add(col(RAW + "." + TableSchemas.PARTITION).as(TableSchemas.PARTITION));
-    bronze.add(col(RAW + "." + TableSchemas.OFFSET).as(TableSchemas.OFFSET));
-    bronze.add(col(RAW + "." + TableSchemas.TIMESTAMP).as(TableSchemas.KAFKA_TIMESTAMP));
-    bronze.add(col(RAW + "." + TableSchemas.INGEST_DATE).as(TableSchemas.INGEST_DATE));
-    bronze.add(current_timestamp().as(TableSchemas.DESERIALIZED_AT));
-    bronze.add(col(RAW));
-    bronze.add(col(DECODE_CODE));
-    bronze.add(col(DECODE_MESSAGE));
-    Dataset<Row> withBronzeColumns = decoded.select(bronze.toArray(Column[]::new));
+    this.input = in.add(BATCH_TIMESTAMP, DataTypes.TimestampType, false);
+    StructType out = bronze
+        .add(ERROR_CODE, DataTypes.StringType, true)
+        .add(ERROR_MESSAGE, DataTypes.StringType, true)
+        .add(BROKEN_RULES, DataTypes.createArrayType(DataTypes.StringType, false), true);
+    for (String c : RAW_ONLY) {
+      out = out.add(RAW_PREFIX + c, raw.apply(c).dataType(), true);
+    }
+    this.classified = out;
+  }
 
-    Column decodedOk = col(DECODE_CODE).isNull();
-    Dataset<Row> withRules =
-        withBronzeColumns.withColumn(BROKEN_RULES, brokenRules(decodedOk, rules));
-    Column broken = size(col(BROKEN_RULES)).gt(0);
-    return withRules
-        .withColumn(ERROR_CODE,
-            when(not(decodedOk), col(DECODE_CODE))
-                .when(broken, lit(ErrorCode.RULE_VIOLATION.name())))
-        .withColumn(ERROR_MESSAGE,
-            when(not(decodedOk), col(DECODE_MESSAGE))
-                .when(broken, concat(lit("broken rules: "), array_join(col(BROKEN_RULES), ", "))));
+  StructType bronzeSchema() {
+    return bronze;
+  }
+
+  StructType inputSchema() {
+    return input;
+  }
+
+  StructType schema() {
+    return classified;
+  }
+
+  /** Ordinal of a classified column by name. */
+  int out(String column) {
+    return classified.fieldIndex(column);
+  }
+
+  /** Ordinal of an input column by name. */
+  int in(String column) {
+    return input.fieldIndex(column);
+  }
+
+  int outRaw(String rawColumn) {
+    return out(RAW_PREFIX + rawColumn);
+  }
+
+  List<String> rawOnly() {
+    return RAW_ONLY;
+  }
+
+  /** The raw stream with the batch timestamp that rules and {@code deserialized_at} use. */
+  static Dataset<Row> withBatchTimestamp(Dataset<Row> raw) {
+    return raw.withColumn(BATCH_TIMESTAMP, org.apache.spark.sql.functions.current_timestamp());
   }
 
   /**
-   * The names of the rules a decoded row breaks, in config order; empty for undecodable rows. A
-   * rule evaluating to NULL counts as broken: {@code coalesce(rule, false) = false}.
+   * Classifies one micro-batch of raw rows (with {@link #BATCH_TIMESTAMP}). One row out per row
+   * in, whatever the bytes: every raw row is accounted for.
    */
-  static Column brokenRules(Column decodedOk, List<NamedExpression> rules) {
-    if (rules.isEmpty()) {
-      return array().cast(DataTypes.createArrayType(DataTypes.StringType, false));
-    }
-    Column[] perRule =
-        rules.stream()
-            .map(r -> when(decodedOk.and(not(coalesce(expr(r.expression()), lit(false)))),
-                lit(r.name())))
-            .toArray(Column[]::new);
-    return filter(array(perRule), Column::isNotNull);
+  Dataset<Row> classify(Dataset<Row> batch, DecoderSettings settings, Rules rules) {
+    Column[] columns =
+        List.of(input.fieldNames()).stream().map(c -> col("`" + c + "`")).toArray(Column[]::new);
+    var selected = (org.apache.spark.sql.classic.Dataset<Row>) batch.select(columns);
+    RDD<InternalRow> rows = selected.queryExecution().toRdd();
+    JavaRDD<InternalRow> out =
+        rows.toJavaRDD().mapPartitions(new ClassifyPartition(this, settings, rules));
+    var session = (org.apache.spark.sql.classic.SparkSession) batch.sparkSession();
+    return session.internalCreateDataFrame(out.rdd(), classified, false);
   }
 
   static Column isGood() {
@@ -114,23 +125,40 @@ final class Classification {
   }
 
   /** The good rows, shaped exactly like bronze. */
-  static Dataset<Row> bronzeRows(Dataset<Row> classified, Schema reader) {
-    Column[] columns =
-        Arrays.stream(TableSchemas.bronze(reader).fieldNames()).map(c -> col("`" + c + "`"))
-            .toArray(Column[]::new);
-    return classified.where(isGood()).select(columns);
+  Dataset<Row> bronzeRows(Dataset<Row> classifiedRows) {
+    return classifiedRows.where(isGood()).select(names(bronze.fieldNames()));
   }
 
-  /** The failed rows: the raw row unchanged, then stage, code, message and when. */
-  static Dataset<Row> deadLetterRows(Dataset<Row> classified, String stage) {
+  /** Coordinates of rows, for anti-joins against what a table already holds. */
+  static Column[] coordinates() {
+    return names(COORDINATES.toArray(String[]::new));
+  }
+
+  static List<String> coordinateNames() {
+    return COORDINATES;
+  }
+
+  /**
+   * Failed rows as dead letters: the raw row unchanged, then stage, code, message and when. Only
+   * rows with an error code carry their raw columns.
+   */
+  Dataset<Row> deadLetterRows(Dataset<Row> failed, String stage) {
     List<Column> columns = new ArrayList<>();
     for (String c : TableSchemas.raw().fieldNames()) {
-      columns.add(col(RAW + ".`" + c + "`").as(c));
+      columns.add((RAW_ONLY.contains(c) ? col(RAW_PREFIX + c) : col("`" + c + "`")).as(c));
     }
     columns.add(lit(stage).as(TableSchemas.STAGE));
     columns.add(col(ERROR_CODE).as(TableSchemas.ERROR_CODE));
     columns.add(col(ERROR_MESSAGE).as(TableSchemas.ERROR_MESSAGE));
     columns.add(col(TableSchemas.DESERIALIZED_AT).as(TableSchemas.FAILED_AT));
-    return classified.where(not(isGood())).select(columns.toArray(Column[]::new));
+    return failed.select(columns.toArray(Column[]::new));
+  }
+
+  private static Column[] names(String[] names) {
+    Column[] c = new Column[names.length];
+    for (int i = 0; i < names.length; i++) {
+      c[i] = col("`" + names[i] + "`");
+    }
+    return c;
   }
 }

@@ -53,6 +53,18 @@ record DecodeFailure(ErrorCode code, String message) implements DecodeResult {
         + " complete record of writer schema id " + id + " (wrong schema id or garbage)");
   }
 
+  static DecodeFailure invalidValue(Integer id, CatalystValues.InvalidValueException e) {
+    return new DecodeFailure(e.code(),
+        e.getMessage() + (id == null ? "" : " (writer schema id " + id + ")"));
+  }
+
+  /** The last line of defence: an exception no decoder path expected, kept with its class. */
+  static DecodeFailure unexpected(Throwable e) {
+    return new DecodeFailure(ErrorCode.UNEXPECTED_ERROR,
+        "decoding raised an unexpected " + e.getClass().getName()
+            + (e.getMessage() == null ? "" : ": " + abbreviate(e.getMessage())));
+  }
+
   static DecodeFailure malformedJson(String why) {
     return new DecodeFailure(ErrorCode.MALFORMED_JSON, why);
   }
@@ -61,6 +73,10 @@ record DecodeFailure(ErrorCode code, String message) implements DecodeResult {
   DecodeFailure at(String topic, Object partition, Object offset) {
     return new DecodeFailure(code,
         message + " [topic " + topic + ", partition " + partition + ", offset " + offset + "]");
+  }
+
+  static String abbreviate(String s) {
+    return s.length() <= 500 ? s : s.substring(0, 500) + "...";
   }
 
   static String describe(Throwable e) {

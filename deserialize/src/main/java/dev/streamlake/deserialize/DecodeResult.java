@@ -6,8 +6,8 @@ import java.util.Arrays;
 sealed interface DecodeResult permits DecodeResult.Decoded, DecodeFailure {
 
   /**
-   * A decoded record: {@code values} are Spark external values in reader-schema field order;
-   * {@code schemaId} is the writer schema id (null for JSON).
+   * A decoded record: {@code values} are Spark internal values (see {@link CatalystValues}) in
+   * reader-schema field order; {@code schemaId} is the writer schema id (null for JSON).
    */
   record Decoded(Object[] values, Integer schemaId) implements DecodeResult {
     @Override

@@ -4,8 +4,8 @@ import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableSchemas;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import org.apache.avro.Schema;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -24,11 +24,18 @@ public final class DeserializeQuery {
 
   public static StreamingQuery start(SparkSession spark, DeserializeConfig config)
       throws TimeoutException {
+    return start(spark, config, UnaryOperator.identity());
+  }
+
+  /** {@code writerHook} is a test seam, for example to stop between the two commits of a batch. */
+  static StreamingQuery start(SparkSession spark, DeserializeConfig config,
+      UnaryOperator<BatchWriter> writerHook) throws TimeoutException {
     StageSettings s = config.settings();
     Schema reader = s.pipeline().readerSchema();
-    StructType bronzeSchema = TableSchemas.bronze(reader);
+    Classification layout = new Classification(reader);
+    StructType bronzeSchema = layout.bronzeSchema();
     // A bad rule stops the job here, naming the rule, before any table is touched.
-    Rules.validate(spark, config.rules(), bronzeSchema);
+    Rules rules = Rules.bind(spark, config.rules(), bronzeSchema);
 
     // Created up front so that stage 3 can start reading bronze before the first good row, and
     // stage 2 can start before stage 1 wrote its first batch; both use the shared contract.
@@ -37,20 +44,14 @@ public final class DeserializeQuery {
     s.bronze().ensureExists(spark, bronzeSchema, byIngestDate);
     s.deadLetter().ensureExists(spark, TableSchemas.deadLetter(), byIngestDate);
 
-    Dataset<Row> raw = s.raw().readStream(spark, config.sourceOptions());
-    Dataset<Row> classified =
-        Classification.classify(raw, config.decoderSettings(), config.rules());
-    List<Column> metrics = BatchCounts.metrics(config.rules());
-    Dataset<Row> observed =
-        classified.observe(BatchCounts.OBSERVATION, metrics.get(0),
-            metrics.subList(1, metrics.size()).toArray(Column[]::new));
-
+    Dataset<Row> raw =
+        Classification.withBatchTimestamp(s.raw().readStream(spark, config.sourceOptions()));
     String queryName = s.queryName(QUERY);
-    BatchWriter writer =
-        new BatchWriter(queryName, s.appId(), s.stage().id(), s.bronze(), s.deadLetter(), reader,
-            config.rules(), config.deadLetterLimit());
+    BatchWriter writer = writerHook.apply(
+        new BatchWriter(queryName, s.appId(), s.stage().id(), s.bronze(), s.deadLetter(), layout,
+            config.decoderSettings(), rules, config.rules(), config.deadLetterLimit()));
     StreamingQuery query =
-        observed.writeStream()
+        raw.writeStream()
             .queryName(queryName)
             .option("checkpointLocation", s.checkpoint(QUERY))
             .trigger(s.trigger().toTrigger())

@@ -21,6 +21,25 @@ public enum ErrorCode {
   MALFORMED_AVRO,
   /** The value is not a JSON object with the reader schema's fields and types. */
   MALFORMED_JSON,
-  /** The record decoded but broke one or more validation rules. */
-  RULE_VIOLATION
+  /**
+   * A decoded value that a Spark column cannot hold: a timestamp or date outside 0001-01-01 ..
+   * 9999-12-31, a time of day outside one day, a decimal with more digits than its precision.
+   */
+  VALUE_OUT_OF_RANGE,
+  /**
+   * The record decoded but broke one or more validation rules, or a rule raised an error on it
+   * (a failed cast, a division by zero, an overflow: the message names the rule and the error).
+   */
+  RULE_VIOLATION,
+  /**
+   * Converting the record raised an error nobody foresaw (a bug of ours, or of a library); the
+   * message carries the exception's class and message. The batch goes on.
+   */
+  UNEXPECTED_ERROR,
+  /**
+   * A replayed batch classified the record as good, but the first attempt had already committed
+   * the batch's bronze rows without it (schemas, rules or the registry changed in between). It is
+   * kept here so that it is in exactly one table; re-drive it to bring it to bronze.
+   */
+  REPLAY_CONFLICT
 }

@@ -8,12 +8,8 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.sql.Timestamp;
-import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.JsonProperties;
@@ -21,12 +17,15 @@ import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
-import org.apache.spark.sql.RowFactory;
-import scala.jdk.javaapi.CollectionConverters;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayBasedMapData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * A JSON object with the reader schema's fields by name (the JSON format switch). Types follow the
- * schema: timestamps are epoch millis (or micros for timestamp-micros), dates epoch days, a union
+ * schema: timestamps are epoch millis (or micros for timestamp-micros), dates epoch days, times of
+ * day ms (or µs) after midnight, decimals JSON numbers with at most the field's scale, a union
  * with null takes either null or the other branch's value directly. A field the schema requires
  * must be present and non-null unless the schema gives it a default; unknown fields are ignored,
  * so producers can add fields before the reader schema has them.
@@ -41,7 +40,7 @@ final class JsonPayloadDecoder extends PayloadDecoder {
           .reader();
 
   private final Schema reader;
-  private final SparkValues avroValues = new SparkValues();
+  private final CatalystValues avroValues = new CatalystValues();
 
   /** A JSON value that does not fit the schema; becomes MALFORMED_JSON. */
   private static final class Mismatch extends Exception {
@@ -73,10 +72,13 @@ final class JsonPayloadDecoder extends PayloadDecoder {
       return new DecodeResult.Decoded(record(reader, root, ""), null);
     } catch (Mismatch e) {
       return DecodeFailure.malformedJson(e.getMessage());
+    } catch (CatalystValues.InvalidValueException e) {
+      return DecodeFailure.invalidValue(null, e);
     }
   }
 
-  private Object[] record(Schema schema, JsonNode obj, String prefix) throws Mismatch {
+  private Object[] record(Schema schema, JsonNode obj, String prefix)
+      throws Mismatch, CatalystValues.InvalidValueException {
     List<Schema.Field> fields = schema.getFields();
     Object[] out = new Object[fields.size()];
     for (int i = 0; i < out.length; i++) {
@@ -92,23 +94,21 @@ final class JsonPayloadDecoder extends PayloadDecoder {
     return out;
   }
 
-  private Object missing(Schema.Field f, boolean absent, String path) throws Mismatch {
+  private Object missing(Schema.Field f, boolean absent, String path)
+      throws Mismatch, CatalystValues.InvalidValueException {
     if (isNullable(f.schema())) {
       return null;
     }
     if (absent && f.hasDefaultValue() && f.defaultVal() != JsonProperties.NULL_VALUE) {
-      try {
-        return avroValues.value(f.schema(), GenericData.get().getDefaultValue(f), path);
-      } catch (SparkValues.InvalidValueException e) {
-        throw new Mismatch(e.getMessage());
-      }
+      return avroValues.avro(f.schema(), GenericData.get().getDefaultValue(f), path);
     }
     throw new Mismatch(absent
         ? "missing required field '" + path + "'"
         : "field '" + path + "' is null but the schema requires " + typeName(f.schema()));
   }
 
-  private Object value(Schema s, JsonNode n, String path) throws Mismatch {
+  private Object value(Schema s, JsonNode n, String path)
+      throws Mismatch, CatalystValues.InvalidValueException {
     LogicalType lt = s.getLogicalType();
     switch (s.getType()) {
       case UNION: {
@@ -122,31 +122,23 @@ final class JsonPayloadDecoder extends PayloadDecoder {
       }
       case STRING:
         if (n.isTextual()) {
-          return n.asText();
+          return string(n.asText(), path);
         }
         throw mismatch(path, s, n);
       case ENUM:
         if (n.isTextual() && s.hasEnumSymbol(n.asText())) {
-          return n.asText();
+          return UTF8String.fromString(n.asText());
         }
         throw new Mismatch("field '" + path + "' must be one of " + s.getEnumSymbols()
             + ", got " + abbreviate(n));
       case INT:
         if (n.isIntegralNumber() && n.canConvertToInt()) {
-          return lt instanceof LogicalTypes.Date ? LocalDate.ofEpochDay(n.intValue()) : n.intValue();
+          return CatalystValues.intValue(lt, n.intValue(), path);
         }
         throw mismatch(path, s, n);
       case LONG:
         if (n.isIntegralNumber() && n.canConvertToLong()) {
-          long v = n.longValue();
-          if (lt instanceof LogicalTypes.TimestampMillis) {
-            return new Timestamp(v);
-          }
-          if (lt instanceof LogicalTypes.TimestampMicros) {
-            return Timestamp.from(Instant.ofEpochSecond(
-                Math.floorDiv(v, 1_000_000L), Math.floorMod(v, 1_000_000L) * 1_000L));
-          }
-          return v;
+          return CatalystValues.longValue(lt, n.longValue(), path);
         }
         throw mismatch(path, s, n);
       case FLOAT:
@@ -166,6 +158,12 @@ final class JsonPayloadDecoder extends PayloadDecoder {
         throw mismatch(path, s, n);
       case BYTES:
       case FIXED:
+        if (lt instanceof LogicalTypes.Decimal d) {
+          if (n.isNumber()) {
+            return CatalystValues.decimal(n.decimalValue(), d, path);
+          }
+          throw mismatch(path, s, n);
+        }
         // Avro's own JSON encoding: one character per byte (ISO-8859-1).
         if (n.isTextual()) {
           byte[] b = n.asText().getBytes(StandardCharsets.ISO_8859_1);
@@ -177,7 +175,7 @@ final class JsonPayloadDecoder extends PayloadDecoder {
         throw mismatch(path, s, n);
       case RECORD:
         if (n.isObject()) {
-          return RowFactory.create(record(s, n, path + "."));
+          return new GenericInternalRow(record(s, n, path + "."));
         }
         throw mismatch(path, s, n);
       case ARRAY:
@@ -189,25 +187,43 @@ final class JsonPayloadDecoder extends PayloadDecoder {
                 ? null
                 : value(s.getElementType(), item, path + "[" + i + "]"));
           }
-          return CollectionConverters.asScala(items).toSeq();
+          return new GenericArrayData(items.toArray());
         }
         throw mismatch(path, s, n);
       case MAP:
         if (n.isObject()) {
-          Map<String, Object> m = new LinkedHashMap<>();
+          List<Object> keys = new ArrayList<>();
+          List<Object> values = new ArrayList<>();
           for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode item = e.getValue();
-            m.put(e.getKey(), item.isNull() && isNullable(s.getValueType())
+            keys.add(UTF8String.fromString(e.getKey()));
+            values.add(item.isNull() && isNullable(s.getValueType())
                 ? null
                 : value(s.getValueType(), item, path + "." + e.getKey()));
           }
-          return CollectionConverters.asScala(m);
+          return new ArrayBasedMapData(
+              new GenericArrayData(keys.toArray()), new GenericArrayData(values.toArray()));
         }
         throw mismatch(path, s, n);
       default:
         throw mismatch(path, s, n);
     }
+  }
+
+  /** A JSON escape can carry half a surrogate pair, which has no UTF-8 form to store. */
+  private static UTF8String string(String text, String path) throws Mismatch {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new Mismatch("field '" + path + "' has an unpaired UTF-16 surrogate at character "
+            + i + ", which is not valid Unicode");
+      }
+    }
+    return UTF8String.fromString(text);
   }
 
   private static boolean isNullable(Schema s) {

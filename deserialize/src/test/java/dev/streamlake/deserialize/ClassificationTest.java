@@ -30,14 +30,21 @@ class ClassificationTest {
   final SparkSession spark = TestSpark.session();
   final PipelineConfig sensor = PipelineConfig.sensorReadings();
 
+  /** The classified batch of these raw rows, as stage 2 computes it inside foreachBatch. */
+  Dataset<Row> classified(PipelineConfig pipeline, List<Row> raw) {
+    Classification layout = new Classification(pipeline.readerSchema());
+    Rules rules = Rules.bind(spark, pipeline.rules(), layout.bronzeSchema());
+    return layout.classify(Classification.withBatchTimestamp(RawRows.frame(spark, raw)),
+        DecoderSettings.of(pipeline, null), rules);
+  }
+
   /** offset -> error_message (null for bronze rows). */
   Map<Long, String> classify(PipelineConfig pipeline, byte[]... values) {
     List<Row> raw = new ArrayList<>();
     for (int i = 0; i < values.length; i++) {
       raw.add(RawRows.row(i, values[i]));
     }
-    Dataset<Row> classified = Classification.classify(RawRows.frame(spark, raw),
-        DecoderSettings.of(pipeline, null), pipeline.rules());
+    Dataset<Row> classified = classified(pipeline, raw);
     Map<Long, String> out = new LinkedHashMap<>();
     for (Row r : classified.orderBy(TableSchemas.OFFSET).collectAsList()) {
       String code = r.getAs(Classification.ERROR_CODE);
@@ -99,10 +106,55 @@ class ClassificationTest {
   }
 
   @Test
+  void aRuleThatRaisesBreaksForThatRecordOnly() {
+    // ANSI mode is on: each of these raises for some records, and would fail a whole query.
+    PipelineConfig p = RawRows.withRules(sensor, List.of(
+        new NamedExpression("firmware_major", "CAST(firmware AS INT) >= 3"),
+        new NamedExpression("battery_ratio", "100 / (battery_pct - 50) > 0"),
+        new NamedExpression("battery_wide", "battery_pct * 30000000 > 0")));
+    Instant t = Payloads.MIDNIGHT;
+    Map<Long, String> r = classify(p,
+        Payloads.v2(Reading.of("a", t, 20).withFirmware("4").withBattery(60)),   // 0 good
+        Payloads.v2(Reading.of("b", t, 20).withFirmware("v4").withBattery(60)),  // 1 bad cast
+        Payloads.v2(Reading.of("c", t, 20).withFirmware("4").withBattery(50)),   // 2 / by zero
+        Payloads.v2(Reading.of("d", t, 20).withFirmware("5").withBattery(51)),   // 3 good
+        Payloads.v2(Reading.of("e", t, 20).withFirmware("4").withBattery(99)),   // 4 overflow
+        Payloads.v2(Reading.of("f", t, 20).withFirmware("x").withBattery(50)));  // 5 two raise
+    assertThat(r.get(0L)).isNull();
+    assertThat(r.get(3L)).isNull();
+    assertThat(r.get(1L)).startsWith("RULE_VIOLATION: broken rules: firmware_major (")
+        .contains("firmware_major raised CAST_INVALID_INPUT: ");
+    assertThat(r.get(2L)).startsWith("RULE_VIOLATION: broken rules: battery_ratio (")
+        .contains("battery_ratio raised DIVIDE_BY_ZERO: ");
+    assertThat(r.get(4L)).startsWith("RULE_VIOLATION: broken rules: battery_wide (")
+        .contains("battery_wide raised ARITHMETIC_OVERFLOW: ");
+    assertThat(r.get(5L))
+        .startsWith("RULE_VIOLATION: broken rules: firmware_major, battery_ratio (")
+        .contains("firmware_major raised CAST_INVALID_INPUT")
+        .contains("; battery_ratio raised DIVIDE_BY_ZERO");
+  }
+
+  @Test
+  void rulesSeeTheBatchTimeThroughEveryClockFunction() {
+    PipelineConfig p = RawRows.withRules(sensor, List.of(
+        new NamedExpression("not_future", "reading_ts <= now()"),
+        new NamedExpression("today_or_before", "to_date(reading_ts) <= current_date()"),
+        new NamedExpression("local", "CAST(reading_ts AS TIMESTAMP_NTZ) <= localtimestamp()"),
+        new NamedExpression("between", "battery_pct BETWEEN 0 AND 100")));
+    Map<Long, String> r = classify(p,
+        Payloads.v2(Reading.of("a", Payloads.MIDNIGHT, 20).withBattery(5)),
+        Payloads.v2(Reading.of("b", Instant.now().plus(3, ChronoUnit.DAYS), 20).withBattery(5)),
+        Payloads.v2(Reading.of("c", Payloads.MIDNIGHT, 20).withBattery(101)));
+    assertThat(r.get(0L)).isNull();
+    assertThat(r.get(1L))
+        .isEqualTo("RULE_VIOLATION: broken rules: not_future, today_or_before, local");
+    assertThat(r.get(2L)).isEqualTo("RULE_VIOLATION: broken rules: between");
+  }
+
+  @Test
   void decodeFailuresAreNotAlsoRuleFailures() {
     List<Row> raw = List.of(RawRows.row(0, null), RawRows.row(1, new byte[] {9}));
-    Dataset<Row> classified = Classification.classify(RawRows.frame(spark, raw),
-        DecoderSettings.of(sensor, null), sensor.rules());
+    Dataset<Row> classified = classified(sensor, raw);
     List<Row> rows = classified.orderBy(TableSchemas.OFFSET).collectAsList();
     assertThat(rows).extracting(r -> (String) r.getAs(Classification.ERROR_CODE))
         .containsExactly("EMPTY_PAYLOAD", "BAD_MAGIC_BYTE");
@@ -120,8 +172,7 @@ class ClassificationTest {
         RawRows.row(1, Payloads.json(Reading.of("j", Payloads.MIDNIGHT, 99))),
         RawRows.row(2, "{oops".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
         RawRows.row(3, Payloads.v2(Reading.of("j", Payloads.MIDNIGHT, 20))));
-    Dataset<Row> classified = Classification.classify(RawRows.frame(spark, raw),
-        DecoderSettings.of(json, null), json.rules());
+    Dataset<Row> classified = classified(json, raw);
     List<Row> rows = classified.orderBy(TableSchemas.OFFSET).collectAsList();
     assertThat(rows).extracting(r -> (String) r.getAs(Classification.ERROR_CODE))
         .containsExactly(null, "RULE_VIOLATION", "MALFORMED_JSON", "MALFORMED_JSON");
@@ -134,9 +185,8 @@ class ClassificationTest {
     assertThat(TimeZone.getDefault().getID()).isNotEqualTo("UTC");
     assertThat(TimeZone.getDefault().getRawOffset()).isNotZero();
     List<Row> raw = List.of(RawRows.row(0, Payloads.v1(Reading.of("a", Payloads.MIDNIGHT, 1))));
-    Dataset<Row> bronze = Classification.bronzeRows(Classification.classify(
-        RawRows.frame(spark, raw), DecoderSettings.of(sensor, null), sensor.rules()),
-        sensor.readerSchema());
+    Dataset<Row> bronze =
+        new Classification(sensor.readerSchema()).bronzeRows(classified(sensor, raw));
     String readingDate = sensor.gold().derived().get(0).expression();
     Row r = bronze.selectExpr("reading_ts", "unix_millis(reading_ts) AS ms",
         readingDate + " AS reading_date", TableSchemas.INGEST_DATE).first();
@@ -149,11 +199,11 @@ class ClassificationTest {
   @Test
   void bronzeAndDeadLetterRowsHaveTheTableSchemas() {
     List<Row> raw = List.of(RawRows.row(0, Payloads.v2(Payloads.full())), RawRows.row(1, null));
-    Dataset<Row> classified = Classification.classify(RawRows.frame(spark, raw),
-        DecoderSettings.of(sensor, null), sensor.rules());
-    assertThat(Classification.bronzeRows(classified, sensor.readerSchema()).schema().fieldNames())
+    Dataset<Row> classified = classified(sensor, raw);
+    Classification layout = new Classification(sensor.readerSchema());
+    assertThat(layout.bronzeRows(classified).schema().fieldNames())
         .containsExactly(TableSchemas.bronze(sensor.readerSchema()).fieldNames());
-    assertThat(Classification.deadLetterRows(classified, "deserialize").schema().fieldNames())
+    assertThat(layout.deadLetterRows(classified, "deserialize").schema().fieldNames())
         .containsExactly(TableSchemas.deadLetter().fieldNames());
   }
 
@@ -164,6 +214,8 @@ class ClassificationTest {
       {"syntax", "temperature_c >>>> 1"},
       {"not_boolean", "temperature_c + 1"},
       {"aggregate", "max(temperature_c) > 1"},
+      {"random", "rand() < 0.5"},
+      {"subquery", "temperature_c > (SELECT 1)"},
     };
     for (String[] b : bad) {
       DeserializeConfig config = RawRows.withPipeline(

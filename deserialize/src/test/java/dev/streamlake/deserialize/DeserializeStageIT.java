@@ -2,6 +2,8 @@ package dev.streamlake.deserialize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamlake.common.TableSchemas;
 import dev.streamlake.testing.SensorReadingPayloads;
 import dev.streamlake.testing.SensorReadingPayloads.Reading;
@@ -19,8 +21,7 @@ import java.util.TimeZone;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.StreamingQuery;
-import org.apache.spark.sql.streaming.StreamingQueryProgress;
+import org.apache.spark.sql.Encoders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,7 +59,7 @@ class DeserializeStageIT {
     RawRows.append(spark, raw, first);
     RawRows.append(spark, raw, second);
 
-    StreamingQuery q = StageRuns.runToEnd(spark,
+    StageRuns.runToEnd(spark,
         StageRuns.config(lake, "--raw-max-files-per-trigger", "1"));
 
     // --- bronze, record by record
@@ -134,27 +135,36 @@ class DeserializeStageIT {
           .containsExactly(TableSchemas.INGEST_DATE);
     }
 
-    // Per-batch counts in the query progress (observed metrics).
-    List<Row> metrics = Arrays.stream(q.recentProgress())
-        .filter(p -> p.numInputRows() > 0)
-        .map(StreamingQueryProgress::observedMetrics)
-        .map(m -> m.get(BatchCounts.OBSERVATION))
-        .toList();
+    // Per-batch counts in the metadata of each batch's bronze commit.
+    List<JsonNode> metrics = DeltaTable.forPath(spark, lake.resolve("bronze/sensor_readings")
+            .toString()).history().where("userMetadata IS NOT NULL").orderBy("version")
+        .select("userMetadata").as(Encoders.STRING()).collectAsList().stream()
+        .map(DeserializeStageIT::json).toList();
     assertThat(metrics).hasSize(2);
-    Row m0 = metrics.get(0);
-    assertThat(m0.<Long>getAs("rows")).isEqualTo(13L);
-    assertThat(m0.<Long>getAs("good")).isEqualTo(3L);
-    assertThat(m0.<Long>getAs("dead_letters")).isEqualTo(10L);
-    assertThat(m0.<Long>getAs("dead_letters_EMPTY_PAYLOAD")).isEqualTo(2L);
-    assertThat(m0.<Long>getAs("dead_letters_MALFORMED_AVRO")).isEqualTo(2L);
-    assertThat(m0.<Long>getAs("dead_letters_RULE_VIOLATION")).isEqualTo(3L);
-    assertThat(m0.<Long>getAs("rule_temperature_range")).isEqualTo(2L);
-    assertThat(m0.<Long>getAs("rule_status_known")).isEqualTo(1L);
-    assertThat(m0.<Long>getAs("rule_sensor_id_length")).isEqualTo(1L);
-    Row m1 = metrics.get(1);
-    assertThat(m1.<Long>getAs("rows")).isEqualTo(3L);
-    assertThat(m1.<Long>getAs("good")).isEqualTo(2L);
-    assertThat(m1.<Long>getAs("dead_letters_MALFORMED_AVRO")).isEqualTo(1L);
+    JsonNode m0 = metrics.get(0);
+    assertThat(m0.get("batch").asLong()).isZero();
+    assertThat(m0.get("rows").asLong()).isEqualTo(13L);
+    assertThat(m0.get("good").asLong()).isEqualTo(3L);
+    assertThat(m0.get("dead_letters").asLong()).isEqualTo(10L);
+    assertThat(m0.at("/dead_letters_by_code/EMPTY_PAYLOAD").asLong()).isEqualTo(2L);
+    assertThat(m0.at("/dead_letters_by_code/MALFORMED_AVRO").asLong()).isEqualTo(2L);
+    assertThat(m0.at("/dead_letters_by_code/RULE_VIOLATION").asLong()).isEqualTo(3L);
+    assertThat(m0.at("/rule_failures/temperature_range").asLong()).isEqualTo(2L);
+    assertThat(m0.at("/rule_failures/status_known").asLong()).isEqualTo(1L);
+    assertThat(m0.at("/rule_failures/sensor_id_length").asLong()).isEqualTo(1L);
+    JsonNode m1 = metrics.get(1);
+    assertThat(m1.get("batch").asLong()).isEqualTo(1L);
+    assertThat(m1.get("rows").asLong()).isEqualTo(3L);
+    assertThat(m1.get("good").asLong()).isEqualTo(2L);
+    assertThat(m1.at("/dead_letters_by_code/MALFORMED_AVRO").asLong()).isEqualTo(1L);
+  }
+
+  static JsonNode json(String text) {
+    try {
+      return new ObjectMapper().readTree(text);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(text, e);
+    }
   }
 
   static void assertFields(Row r, String id, Timestamp ts, double temp, Double humidity,

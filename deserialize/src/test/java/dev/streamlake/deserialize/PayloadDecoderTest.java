@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamlake.testing.SensorReadingPayloads;
 import dev.streamlake.testing.SensorReadingPayloads.Reading;
 import java.nio.charset.StandardCharsets;
-import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import org.apache.spark.unsafe.types.UTF8String;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -42,16 +44,16 @@ class PayloadDecoderTest {
   void v2RecordWithEveryField() {
     DecodeResult.Decoded d = decoded(avro.decode(Payloads.v2(Payloads.full())));
     assertThat(d.schemaId()).isEqualTo(2);
-    assertThat(d.values()).containsExactly("sensor-1", new Timestamp(MIDNIGHT.toEpochMilli()),
-        21.5, 40.25, 87, "WARN", "fw-1.2.3", 1013.5);
+    assertThat(d.values()).containsExactly(u("sensor-1"), micros(MIDNIGHT),
+        21.5, 40.25, 87, u("WARN"), u("fw-1.2.3"), 1013.5);
   }
 
   @Test
   void v1RecordGetsTheV2DefaultForPressure() {
     DecodeResult.Decoded d = decoded(avro.decode(Payloads.v1(Payloads.full())));
     assertThat(d.schemaId()).isEqualTo(1);
-    assertThat(d.values()).containsExactly("sensor-1", new Timestamp(MIDNIGHT.toEpochMilli()),
-        21.5, 40.25, 87, "WARN", "fw-1.2.3", null);
+    assertThat(d.values()).containsExactly(u("sensor-1"), micros(MIDNIGHT),
+        21.5, 40.25, 87, u("WARN"), u("fw-1.2.3"), null);
   }
 
   @Test
@@ -71,11 +73,11 @@ class PayloadDecoderTest {
           : new byte[][] {Payloads.json(Payloads.minimal())};
       for (byte[] p : payloads) {
         Object[] v = decoded(decoder.decode(p)).values();
-        assertThat(v[SENSOR_ID]).isEqualTo("sensor-2");
+        assertThat(v[SENSOR_ID]).isEqualTo(u("sensor-2"));
         assertThat(v[TEMPERATURE]).isEqualTo(-3.0);
         assertThat(new Object[] {v[HUMIDITY], v[BATTERY], v[FIRMWARE], v[PRESSURE]})
             .containsOnlyNulls();
-        assertThat(v[STATUS]).isEqualTo("OK");
+        assertThat(v[STATUS]).isEqualTo(u("OK"));
       }
     }
   }
@@ -85,9 +87,9 @@ class PayloadDecoderTest {
     for (byte[] p : new byte[][] {Payloads.v1(Payloads.minimal()),
         Payloads.v2(Payloads.minimal()), Payloads.json(Payloads.minimal())}) {
       PayloadDecoder decoder = p[0] == '{' ? json : avro;
-      Timestamp ts = (Timestamp) decoded(decoder.decode(p)).values()[READING_TS];
-      assertThat(ts.getTime()).isEqualTo(1709251200000L);
-      assertThat(ts.toInstant()).hasToString("2024-03-01T00:00:00Z");
+      long micros = (Long) decoded(decoder.decode(p)).values()[READING_TS];
+      assertThat(micros).isEqualTo(1709251200000_000L);
+      assertThat(Instant.EPOCH.plus(micros, ChronoUnit.MICROS)).hasToString("2024-03-01T00:00:00Z");
     }
   }
 
@@ -95,9 +97,9 @@ class PayloadDecoderTest {
   void unicodeIdsSurviveIntact() {
     String id = "capteur-é-温度-🌡️-Ωmega";
     Reading r = Payloads.minimal().withSensorId(id);
-    assertThat(decoded(avro.decode(Payloads.v1(r))).values()[SENSOR_ID]).isEqualTo(id);
-    assertThat(decoded(avro.decode(Payloads.v2(r))).values()[SENSOR_ID]).isEqualTo(id);
-    assertThat(decoded(json.decode(Payloads.json(r))).values()[SENSOR_ID]).isEqualTo(id);
+    assertThat(decoded(avro.decode(Payloads.v1(r))).values()[SENSOR_ID]).isEqualTo(u(id));
+    assertThat(decoded(avro.decode(Payloads.v2(r))).values()[SENSOR_ID]).isEqualTo(u(id));
+    assertThat(decoded(json.decode(Payloads.json(r))).values()[SENSOR_ID]).isEqualTo(u(id));
   }
 
   @Test
@@ -108,9 +110,9 @@ class PayloadDecoderTest {
     String emoji64 = "🌡".repeat(64);
     for (String id : new String[] {id64, id65, emoji64}) {
       Reading r = Payloads.minimal().withSensorId(id);
-      assertThat(decoded(avro.decode(Payloads.v2(r))).values()[SENSOR_ID]).isEqualTo(id);
-      assertThat(decoded(avro.decode(Payloads.v1(r))).values()[SENSOR_ID]).isEqualTo(id);
-      assertThat(decoded(json.decode(Payloads.json(r))).values()[SENSOR_ID]).isEqualTo(id);
+      assertThat(decoded(avro.decode(Payloads.v2(r))).values()[SENSOR_ID]).isEqualTo(u(id));
+      assertThat(decoded(avro.decode(Payloads.v1(r))).values()[SENSOR_ID]).isEqualTo(u(id));
+      assertThat(decoded(json.decode(Payloads.json(r))).values()[SENSOR_ID]).isEqualTo(u(id));
     }
   }
 
@@ -227,8 +229,8 @@ class PayloadDecoderTest {
   void jsonRecord() {
     DecodeResult.Decoded d = decoded(json.decode(Payloads.json(Payloads.full())));
     assertThat(d.schemaId()).isNull();
-    assertThat(d.values()).containsExactly("sensor-1", new Timestamp(MIDNIGHT.toEpochMilli()),
-        21.5, 40.25, 87, "WARN", "fw-1.2.3", 1013.5);
+    assertThat(d.values()).containsExactly(u("sensor-1"), micros(MIDNIGHT),
+        21.5, 40.25, 87, u("WARN"), u("fw-1.2.3"), 1013.5);
   }
 
   @Test
@@ -236,7 +238,7 @@ class PayloadDecoderTest {
     String text = "{\"sensor_id\":\"s\",\"reading_ts\":1709251200000,\"temperature_c\":20,"
         + "\"status\":\"OK\",\"added_later\":{\"x\":1}}";
     Object[] v = decoded(json.decode(text.getBytes(StandardCharsets.UTF_8))).values();
-    assertThat(v).containsExactly("s", new Timestamp(1709251200000L), 20.0, null, null, "OK",
+    assertThat(v).containsExactly(u("s"), 1709251200000_000L, 20.0, null, null, u("OK"),
         null, null);
   }
 
@@ -291,6 +293,14 @@ class PayloadDecoderTest {
   void failureMessageNamesTheKafkaCoordinates() {
     DecodeFailure f = DecodeFailure.emptyPayload().at("sensor-readings", 3, 42L);
     assertThat(f.message()).endsWith("[topic sensor-readings, partition 3, offset 42]");
+  }
+
+  static UTF8String u(String s) {
+    return UTF8String.fromString(s);
+  }
+
+  static long micros(Instant t) {
+    return ChronoUnit.MICROS.between(Instant.EPOCH, t);
   }
 
   private static byte[] bytes(ObjectNode n) {
