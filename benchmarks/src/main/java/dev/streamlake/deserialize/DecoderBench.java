@@ -49,6 +49,9 @@ public class DecoderBench {
   /** What each garbage payload must decode to (read by DecoderBenchTest). */
   ErrorCode[] avroGarbageExpected;
   ErrorCode[] jsonGarbageExpected;
+  /** Each v2 payload's reading_ts in epoch millis, and the reader field's logical type. */
+  long[] readingMillis;
+  org.apache.avro.LogicalType readingTsType;
   int i;
 
   @Setup
@@ -65,10 +68,13 @@ public class DecoderBench {
     jsonGarbage = new byte[DISTINCT][];
     avroGarbageExpected = new ErrorCode[DISTINCT];
     jsonGarbageExpected = new ErrorCode[DISTINCT];
+    readingMillis = new long[DISTINCT];
+    readingTsType = pipeline.readerSchema().getField("reading_ts").schema().getLogicalType();
     List<BenchPayloads.Broken> badJson = BenchPayloads.brokenJson(random);
     for (int k = 0; k < DISTINCT; k++) {
       SensorReadingPayloads.Reading r = BenchPayloads.reading(random, k, 100, 10);
       v2[k] = SensorReadingPayloads.v2(r);
+      readingMillis[k] = r.readingTs().toEpochMilli();
       v1[k] = SensorReadingPayloads.v1(r);
       jsonValues[k] = SensorReadingPayloads.json(r);
       BenchPayloads.Broken a = avroBroken(random, k);
@@ -97,6 +103,15 @@ public class DecoderBench {
   @Benchmark
   public DecodeResult avroV2() {
     return avro.decode(v2[next()]);
+  }
+
+  /**
+   * The range checks one sensor record costs on top of decoding (its one timestamp; strings were
+   * checked for UTF-8 before the checks existed): compare with {@link #avroV2}.
+   */
+  @Benchmark
+  public Object rangeChecksOfOneRecord() throws CatalystValues.InvalidValueException {
+    return CatalystValues.longValue(readingTsType, readingMillis[next()], "reading_ts");
   }
 
   /** v1 writer schema resolved to the v2 reader schema (pressure_hpa filled by its default). */

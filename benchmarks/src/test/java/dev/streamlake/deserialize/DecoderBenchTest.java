@@ -43,6 +43,17 @@ class DecoderBenchTest {
   }
 
   @Test
+  void rangeChecksGiveTheDecodersMicrosForEachReading() throws Exception {
+    for (int k = 0; k < CALLS; k++) {
+      long millis = bench.readingMillis[bench.i];
+      int payload = bench.i;
+      assertThat(bench.rangeChecksOfOneRecord()).isEqualTo(millis * 1000);
+      DecodeResult.Decoded d = (DecodeResult.Decoded) bench.avro.decode(bench.v2[payload]);
+      assertThat(d.values()[1]).isEqualTo(millis * 1000);
+    }
+  }
+
+  @Test
   void jsonDecodesEveryPayload() {
     assertAllDecoded(bench::json, null);
   }

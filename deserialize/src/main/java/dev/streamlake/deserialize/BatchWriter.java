@@ -109,11 +109,11 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         Dataset<Row> deadLetters =
             layout.deadLetterRows(notInBronze.where(not(Classification.isGood())), stage);
         if (conflicts > 0) {
-          LOG.warn("{} batch {}: {} rows classified good now are not in bronze, whose rows of this"
-              + " batch were committed by an earlier attempt; they go to {} as REPLAY_CONFLICT",
+          LOG.warn("{} batch {}: {} rows classify as good now but are not in bronze, whose rows"
+              + " of this batch were committed before; they go to {} as RECLASSIFIED",
               queryName, batchId, conflicts, deadLetter);
           deadLetters = deadLetters.unionByName(
-              replayConflicts(notInBronze.where(Classification.isGood()), batch, batchId));
+              reclassified(notInBronze.where(Classification.isGood()), batch, batchId));
         }
         append(deadLetters, deadLetter, txnAppId, batchId, false, null);
       }
@@ -152,7 +152,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   }
 
   /** Rows bronze lacks although they classify as good now: the raw row, as a dead letter. */
-  private Dataset<Row> replayConflicts(Dataset<Row> good, Dataset<Row> batch, long batchId) {
+  private Dataset<Row> reclassified(Dataset<Row> good, Dataset<Row> batch, long batchId) {
     Dataset<Row> raw = batch.join(good.select(Classification.coordinates()),
         seq(Classification.coordinateNames()), "left_semi");
     List<Column> columns = new ArrayList<>();
@@ -160,11 +160,11 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       columns.add(col("`" + c + "`"));
     }
     columns.add(lit(stage).as(TableSchemas.STAGE));
-    columns.add(lit(ErrorCode.REPLAY_CONFLICT.name()).as(TableSchemas.ERROR_CODE));
-    columns.add(concat(lit("a replay of batch " + batchId + " classified this record as good,"
-            + " but the batch's bronze rows were committed by an earlier attempt without it (the"
-            + " schemas, rules or schema registry changed between the attempts); re-drive it to"
-            + " bring it to bronze [topic "), col(TableSchemas.TOPIC), lit(", partition "),
+    columns.add(lit(ErrorCode.RECLASSIFIED.name()).as(TableSchemas.ERROR_CODE));
+    columns.add(concat(lit("this record of batch " + batchId + " decodes and passes the rules"
+            + " now, but the batch's bronze rows were committed without it (schema files, rules or"
+            + " the schema registry changed in between: a replay after a redeploy, or blocks"
+            + " recomputed after a lost executor); re-drive it to bring it to bronze [topic "), col(TableSchemas.TOPIC), lit(", partition "),
         col(TableSchemas.PARTITION), lit(", offset "), col(TableSchemas.OFFSET), lit("]"))
         .as(TableSchemas.ERROR_MESSAGE));
     columns.add(col(Classification.BATCH_TIMESTAMP).as(TableSchemas.FAILED_AT));

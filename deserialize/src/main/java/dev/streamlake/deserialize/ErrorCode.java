@@ -37,9 +37,10 @@ public enum ErrorCode {
    */
   UNEXPECTED_ERROR,
   /**
-   * A replayed batch classified the record as good, but the first attempt had already committed
-   * the batch's bronze rows without it (schemas, rules or the registry changed in between). It is
-   * kept here so that it is in exactly one table; re-drive it to bring it to bronze.
+   * The record classified as good when the batch's dead letters were derived, but the batch's
+   * bronze rows had been committed without it: schema files, rules or the registry changed in
+   * between (a replay after a redeploy, or blocks recomputed after a lost executor). It is kept
+   * here so that it is in exactly one table; re-drive it to bring it to bronze.
    */
-  REPLAY_CONFLICT
+  RECLASSIFIED
 }

@@ -1,0 +1,88 @@
+package dev.streamlake.deserialize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.streamlake.common.PipelineConfig;
+import dev.streamlake.common.TableSchemas;
+import dev.streamlake.testing.TestSpark;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.junit.jupiter.api.Test;
+
+/** The executor's per-record conversion: the last line of defence, and what it lets through. */
+class ClassifyPartitionTest {
+  final PipelineConfig sensor = PipelineConfig.sensorReadings();
+  final Classification layout = new Classification(sensor.readerSchema());
+  final Rules rules = Rules.bind(TestSpark.session(), sensor.rules(), layout.bronzeSchema());
+  final PayloadDecoder real = PayloadDecoder.create(Payloads.avro());
+
+  /** Decodes like the real decoder, except for payloads starting with '!' or 'R'. */
+  final PayloadDecoder hostile = new PayloadDecoder(1 << 20) {
+    @Override
+    DecodeResult decodeBody(byte[] value) {
+      if (value[0] == '!') {
+        throw new IllegalStateException("a bug nobody foresaw");
+      }
+      if (value[0] == 'R') {
+        throw new SchemaRegistryUnavailableException("registry down");
+      }
+      return real.decode(value);
+    }
+  };
+
+  final ClassifyPartition.Converter converter =
+      new ClassifyPartition.Converter(layout, hostile, rules);
+
+  @Test
+  void anUnexpectedExceptionIsADeadLetterWithItsClassAndTheRawRow() {
+    byte[] value = "!boom".getBytes(StandardCharsets.UTF_8);
+    InternalRow out = converter.convert(input(7, value));
+    assertThat(out.getUTF8String(layout.out(Classification.ERROR_CODE)).toString())
+        .isEqualTo("UNEXPECTED_ERROR");
+    assertThat(out.getUTF8String(layout.out(Classification.ERROR_MESSAGE)).toString())
+        .contains("java.lang.IllegalStateException: a bug nobody foresaw")
+        .contains("partition 0, offset 7");
+    assertThat(out.getBinary(layout.outRaw(TableSchemas.VALUE))).isEqualTo(value);
+    assertThat(out.getBinary(layout.outRaw(TableSchemas.KEY))).isEqualTo(key(7));
+    assertThat(out.isNullAt(layout.out("sensor_id"))).isTrue();
+
+    // The next record of the same partition is unaffected.
+    InternalRow good = converter.convert(input(8, Payloads.v2(Payloads.full())));
+    assertThat(good.isNullAt(layout.out(Classification.ERROR_CODE))).isTrue();
+    assertThat(good.getUTF8String(layout.out("sensor_id")).toString()).isEqualTo("sensor-1");
+    assertThat(good.isNullAt(layout.outRaw(TableSchemas.VALUE))).as("no raw copy for bronze")
+        .isTrue();
+  }
+
+  @Test
+  void anUnreachableRegistryStillFailsTheBatch() {
+    byte[] value = "R".getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> converter.convert(input(1, value)))
+        .isInstanceOf(SchemaRegistryUnavailableException.class);
+  }
+
+  private InternalRow input(long offset, byte[] value) {
+    Object[] in = new Object[layout.inputSchema().size()];
+    in[layout.in(TableSchemas.KEY)] = key(offset);
+    in[layout.in(TableSchemas.VALUE)] = value;
+    in[layout.in(TableSchemas.TOPIC)] = UTF8String.fromString("t");
+    in[layout.in(TableSchemas.PARTITION)] = 0;
+    in[layout.in(TableSchemas.OFFSET)] = offset;
+    in[layout.in(TableSchemas.TIMESTAMP)] = 1_000_000L;
+    in[layout.in(TableSchemas.TIMESTAMP_TYPE)] = 0;
+    in[layout.in(TableSchemas.HEADERS)] = new GenericArrayData(List.of().toArray());
+    in[layout.in(TableSchemas.INGESTED_AT)] = 2_000_000L;
+    in[layout.in(TableSchemas.INGEST_DATE)] = 19_000;
+    in[layout.in(Classification.BATCH_TIMESTAMP)] = 1_709_251_200_000_000L;
+    return new GenericInternalRow(in);
+  }
+
+  private static byte[] key(long offset) {
+    return ("k" + offset).getBytes(StandardCharsets.UTF_8);
+  }
+}
