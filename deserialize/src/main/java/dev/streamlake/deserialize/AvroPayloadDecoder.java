@@ -42,7 +42,7 @@ final class AvroPayloadDecoder extends PayloadDecoder {
   AvroPayloadDecoder(DecoderSettings settings) {
     super(settings.maxPayloadBytes());
     this.reader = settings.readerSchema();
-    this.schemas = new WriterSchemas(settings.schemaDirectory(), settings.registryUrl());
+    this.schemas = new WriterSchemas(settings);
     this.schemaSources = settings.schemaSources();
   }
 
@@ -87,8 +87,8 @@ final class AvroPayloadDecoder extends PayloadDecoder {
 
   private Writer writerFor(int id) {
     WriterSchemas.Lookup lookup = schemas.find(id);
-    if (lookup instanceof WriterSchemas.Missing) {
-      return new Rejected(DecodeFailure.unknownSchemaId(id, schemaSources));
+    if (lookup instanceof WriterSchemas.Missing missing) {
+      return new Rejected(missing.failure());
     }
     if (lookup instanceof WriterSchemas.Unusable unusable) {
       return new Rejected(DecodeFailure.incompatibleSchema(id, unusable.why()));
