@@ -24,6 +24,7 @@ public final class DeserializeQuery {
 
   public static StreamingQuery start(SparkSession spark, DeserializeConfig config)
       throws TimeoutException {
+    SchemaRegistryCheck.verify(config);
     StageSettings s = config.settings();
     Schema reader = s.pipeline().readerSchema();
     StructType bronzeSchema = TableSchemas.bronze(reader);

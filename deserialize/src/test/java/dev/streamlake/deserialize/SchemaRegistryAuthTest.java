@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.streamlake.common.CommandLines;
 import dev.streamlake.common.ConfigException;
+import dev.streamlake.common.PipelineConfig;
 import dev.streamlake.testing.SensorReadingPayloads;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -223,6 +224,21 @@ class SchemaRegistryAuthTest {
     }
     String serialized = bytes.toString(StandardCharsets.ISO_8859_1);
     assertThat(serialized).contains("REGISTRY_PASSWORD").doesNotContain(PASSWORD);
+  }
+
+  @Test
+  void theStartCheckSaysTheCredentialsWereRefused() {
+    registry.requireAuthorization("Bearer " + TOKEN);
+    Map<String, String> env = Map.of("REGISTRY_TOKEN", WRONG);
+    SchemaRegistrySettings s =
+        settings(env, "--schema-registry-bearer-token-env", "REGISTRY_TOKEN");
+    ConfigException e = watch.exception(catchConfig(() -> SchemaRegistryCheck.verify(s,
+        PipelineConfig.sensorReadings(), r -> new SchemaRegistryClient(r, env::get))));
+    assertThat(e.getMessage())
+        .startsWith("Cannot check the reader schema id 2 (schemas.readerId) with the schema"
+            + " registry " + registry.url())
+        .contains("refused the credentials (HTTP 401)")
+        .contains("Stage 2 does not start");
   }
 
   static SchemaRegistryUnavailableException catchUnavailable(Runnable r) {

@@ -1,8 +1,10 @@
 package dev.streamlake.deserialize;
 
+import static dev.streamlake.deserialize.SchemaRegistryAuthTest.catchConfig;
 import static dev.streamlake.deserialize.SchemaRegistryAuthTest.catchUnavailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.PipelineConfig;
 import dev.streamlake.testing.SensorReadingPayloads;
 import java.io.IOException;
@@ -108,12 +110,14 @@ class SchemaRegistryTlsTest {
         "--schema-registry-trust-store", trustStore.toString(),
         "--schema-registry-trust-store-password-file", password.toString());
     assertThat(task(s, Map.of()).find(7)).isInstanceOf(WriterSchemas.Found.class);
+    SchemaRegistryCheck.verify(s, PipelineConfig.sensorReadings(),
+        r -> new SchemaRegistryClient(r, name -> null));
     assertThat(s.tls()).isEqualTo("trust store " + trustStore + " (password from file "
         + password + ")");
   }
 
   @Test
-  void aWrongTrustStoreFailsTheBatchSayingTlsFailed() throws Exception {
+  void aWrongTrustStoreFailsTheBatchAndTheStartSayingTlsFailed() throws Exception {
     TestRegistry registry = registry(false);
     Map<String, String> env = Map.of("TRUST_PASSWORD", CLIENTS_TRUST_PASSWORD);
     SchemaRegistrySettings s = settings(registry, env,
@@ -123,6 +127,10 @@ class SchemaRegistryTlsTest {
         .contains("TLS with " + registry.url() + " failed")
         .contains("SSLHandshakeException")
         .contains("--schema-registry-trust-store");
+    ConfigException e = watch.exception(catchConfig(() -> SchemaRegistryCheck.verify(s,
+        PipelineConfig.sensorReadings(), r -> new SchemaRegistryClient(r, env::get))));
+    assertThat(e.getMessage()).startsWith("Cannot check the reader schema id 2")
+        .contains("TLS with");
     assertThat(registry.requests).isEmpty();
   }
 
@@ -145,6 +153,9 @@ class SchemaRegistryTlsTest {
     assertThat(watch.exception(catchUnavailable(() -> task(s, env).find(7))).getMessage())
         .startsWith("cannot load --schema-registry-trust-store " + trustStore
             + " with the password from env TRUST_PASSWORD");
+    ConfigException e = watch.exception(catchConfig(() -> SchemaRegistryCheck.verify(s,
+        PipelineConfig.sensorReadings(), r -> new SchemaRegistryClient(r, env::get))));
+    assertThat(e).hasMessageContaining("cannot load --schema-registry-trust-store");
   }
 
   @Test
