@@ -163,7 +163,7 @@ public record PipelineConfig(
       if (schemas.registryUrl() != null) {
         String url = schemas.registryUrl();
         require(url.startsWith("http://") || url.startsWith("https://"), prefix,
-            "schemas.registryUrl", url, "an http:// or https:// URL");
+            "schemas.registryUrl", Urls.withoutUserInfo(url), "an http:// or https:// URL");
       }
       require(maxPayloadBytes == null || maxPayloadBytes > 0, prefix, "maxPayloadBytes",
           maxPayloadBytes, "a positive number of bytes");

@@ -20,7 +20,6 @@ final class AvroPayloadDecoder extends PayloadDecoder {
 
   private final Schema reader;
   private final WriterSchemas schemas;
-  private final String schemaSources;
   private final BoundedBinaryDecoder in = new BoundedBinaryDecoder();
   private final CatalystValues values = new CatalystValues();
   /** Per writer id, for this decoder's life (one partition): a reader, or why there is none. */
@@ -42,8 +41,7 @@ final class AvroPayloadDecoder extends PayloadDecoder {
   AvroPayloadDecoder(DecoderSettings settings) {
     super(settings.maxPayloadBytes());
     this.reader = settings.readerSchema();
-    this.schemas = new WriterSchemas(settings.schemaDirectory(), settings.registryUrl());
-    this.schemaSources = settings.schemaSources();
+    this.schemas = new WriterSchemas(settings);
   }
 
   @Override
@@ -87,8 +85,8 @@ final class AvroPayloadDecoder extends PayloadDecoder {
 
   private Writer writerFor(int id) {
     WriterSchemas.Lookup lookup = schemas.find(id);
-    if (lookup instanceof WriterSchemas.Missing) {
-      return new Rejected(DecodeFailure.unknownSchemaId(id, schemaSources));
+    if (lookup instanceof WriterSchemas.Missing missing) {
+      return new Rejected(missing.failure());
     }
     if (lookup instanceof WriterSchemas.Unusable unusable) {
       return new Rejected(DecodeFailure.incompatibleSchema(id, unusable.why()));

@@ -17,7 +17,8 @@ import org.apache.spark.unsafe.types.UTF8String;
  * <p>No record can fail the task: the decoder turns every payload into a result, each rule is
  * evaluated under its own guard, and anything else that goes wrong while converting one record
  * becomes an {@link ErrorCode#UNEXPECTED_ERROR} dead letter. The exceptions that do fail the task
- * are infrastructure failures ({@link SchemaRegistryUnavailableException}) and errors of the JVM.
+ * are infrastructure failures ({@link SchemaSourceUnavailableException}: the registry or the
+ * schema folder) and errors of the JVM.
  */
 final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
@@ -124,7 +125,7 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
       DecodeFailure failure;
       try {
         failure = classify(raw, out);
-      } catch (SchemaRegistryUnavailableException e) {
+      } catch (SchemaSourceUnavailableException e) {
         throw e;
       } catch (RuntimeException e) {
         java.util.Arrays.fill(out, 0, fieldCount + 1, null);

@@ -38,6 +38,14 @@ record DecodeFailure(ErrorCode code, String message) implements DecodeResult {
         "schema id " + id + " is unknown: not found in " + where);
   }
 
+  /** The folder lacks the id and the registry was not asked, for the reason {@code because}. */
+  static DecodeFailure unknownSchemaIdNotAsked(
+      int id, String directory, String registry, String because) {
+    return new DecodeFailure(ErrorCode.UNKNOWN_SCHEMA_ID, "schema id " + id + " is unknown: not"
+        + " found in " + directory + "; not looked up in the schema registry " + registry
+        + " because " + because);
+  }
+
   static DecodeFailure incompatibleSchema(int id, String why) {
     return new DecodeFailure(ErrorCode.INCOMPATIBLE_SCHEMA,
         "schema id " + id + " cannot be read with the reader schema: " + why);

@@ -10,12 +10,13 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * Stage 2's validated settings. {@code deadLetterLimit} and {@code schemaRegistryUrl} are the
+ * Stage 2's validated settings. {@code deadLetterLimit} and {@code schemaRegistry} are the
  * effective values (command line over pipeline config); null means off / none.
  */
 public record DeserializeConfig(
@@ -23,7 +24,7 @@ public record DeserializeConfig(
     Integer rawMaxFilesPerTrigger,
     String rawMaxBytesPerTrigger,
     Double deadLetterLimit,
-    String schemaRegistryUrl) {
+    SchemaRegistrySettings schemaRegistry) {
 
   static final TriggerSpec DEFAULT_TRIGGER = TriggerSpec.processingTime(Duration.ofMinutes(1));
 
@@ -38,11 +39,17 @@ public record DeserializeConfig(
 
   /** The config from a command line; null when only --help was asked for. */
   public static DeserializeConfig fromArgs(String[] args) {
+    return fromArgs(args, System::getenv);
+  }
+
+  /** @param env environment variables by name, where named secrets are checked */
+  static DeserializeConfig fromArgs(String[] args, Function<String, String> env) {
     Cli cli = new Cli();
     if (!CommandLines.parse(cli, args)) {
       return null;
     }
-    return from(cli.common, cli.options);
+    return cli.options.toConfig(
+        cli.common.toSettings(Stage.DESERIALIZE, DEFAULT_TRIGGER), env);
   }
 
   /** The config from parsed options (also used by the all-in-one launcher). */
@@ -55,7 +62,7 @@ public record DeserializeConfig(
   }
 
   DecoderSettings decoderSettings() {
-    return DecoderSettings.of(settings.pipeline(), schemaRegistryUrl);
+    return DecoderSettings.withRegistry(settings.pipeline(), schemaRegistry);
   }
 
   /** Delta streaming source options for reading raw. */
@@ -75,7 +82,11 @@ public record DeserializeConfig(
   public Map<String, String> describe() {
     Map<String, String> m = settings.describe();
     m.put("dead-letter-limit", deadLetterLimit == null ? "off" : deadLetterLimit.toString());
-    m.put("schema-registry-url", schemaRegistryUrl == null ? "none" : schemaRegistryUrl);
+    if (schemaRegistry == null) {
+      m.put("schema-registry-url", "none");
+    } else {
+      m.putAll(schemaRegistry.describe());
+    }
     m.put("schema-directory", settings.pipeline().schemas().directory());
     m.put("reader-schema-id", String.valueOf(settings.pipeline().schemas().readerId()));
     m.put("max-payload-bytes", String.valueOf(settings.pipeline().maxPayloadBytes()));

@@ -3,7 +3,9 @@ package dev.streamlake.deserialize;
 import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.StageSettings;
 import java.util.Locale;
+import java.util.function.Function;
 import org.apache.spark.network.util.JavaUtils;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Stage 2's own command-line settings (a picocli mixin). */
@@ -31,14 +33,14 @@ public final class DeserializeOptions {
           + " deadLetterLimit.")
   String deadLetterLimit;
 
-  @Option(
-      names = "--schema-registry-url",
-      paramLabel = "URL",
-      description = "Confluent-compatible schema registry asked for writer schema ids the schema"
-          + " folder lacks. Overrides the pipeline's schemas.registryUrl.")
-  String schemaRegistryUrl;
+  @Mixin SchemaRegistryOptions schemaRegistry;
 
   public DeserializeConfig toConfig(StageSettings settings) {
+    return toConfig(settings, System::getenv);
+  }
+
+  /** @param env environment variables by name, for checking that named secrets are there */
+  DeserializeConfig toConfig(StageSettings settings, Function<String, String> env) {
     if (rawMaxFilesPerTrigger != null && rawMaxFilesPerTrigger <= 0) {
       throw invalid("--raw-max-files-per-trigger", rawMaxFilesPerTrigger, "a positive number");
     }
@@ -60,15 +62,9 @@ public final class DeserializeOptions {
     if (deadLetterLimit != null) {
       limit = parseLimit(deadLetterLimit);
     }
-    String registry = settings.pipeline().schemas().registryUrl();
-    if (schemaRegistryUrl != null) {
-      registry = schemaRegistryUrl.trim();
-      if (!(registry.startsWith("http://") || registry.startsWith("https://"))
-          || registry.length() <= "https://".length()) {
-        throw invalid("--schema-registry-url", schemaRegistryUrl, "an http:// or https:// URL");
-      }
-    }
-    return new DeserializeConfig(settings, rawMaxFilesPerTrigger, maxBytes, limit, registry);
+    return new DeserializeConfig(
+        settings, rawMaxFilesPerTrigger, maxBytes, limit,
+        schemaRegistry.toSettings(settings.pipeline().schemas().registryUrl(), env));
   }
 
   private static Double parseLimit(String value) {

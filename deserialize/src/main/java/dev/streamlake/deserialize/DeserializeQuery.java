@@ -30,6 +30,7 @@ public final class DeserializeQuery {
   /** {@code writerHook} is a test seam, for example to stop between the two commits of a batch. */
   static StreamingQuery start(SparkSession spark, DeserializeConfig config,
       UnaryOperator<BatchWriter> writerHook) throws TimeoutException {
+    SchemaRegistryCheck.verify(config);
     StageSettings s = config.settings();
     Schema reader = s.pipeline().readerSchema();
     Classification layout = new Classification(reader);

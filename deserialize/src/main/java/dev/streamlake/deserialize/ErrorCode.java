@@ -13,7 +13,10 @@ public enum ErrorCode {
   PAYLOAD_TOO_LARGE,
   /** The first byte is not the Confluent wire format's magic byte 0. */
   BAD_MAGIC_BYTE,
-  /** Neither the schema folder nor the registry knows the schema id. */
+  /**
+   * Neither the schema folder nor the registry knows the schema id, or the registry was not asked
+   * (an id below 1, or the task had used up its lookups of unknown ids); the message says which.
+   */
   UNKNOWN_SCHEMA_ID,
   /** The writer schema exists but cannot be read as the pipeline's reader schema. */
   INCOMPATIBLE_SCHEMA,

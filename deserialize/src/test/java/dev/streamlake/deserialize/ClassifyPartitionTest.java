@@ -6,13 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.streamlake.common.PipelineConfig;
 import dev.streamlake.common.TableSchemas;
 import dev.streamlake.testing.TestSpark;
+import dev.streamlake.common.PipelineConfig.PayloadFormat;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The executor's per-record conversion: the last line of defence, and what it lets through. */
 class ClassifyPartitionTest {
@@ -64,6 +69,17 @@ class ClassifyPartitionTest {
     byte[] value = "R".getBytes(StandardCharsets.UTF_8);
     assertThatThrownBy(() -> converter.convert(input(1, value)))
         .isInstanceOf(SchemaRegistryUnavailableException.class);
+  }
+
+  @Test
+  void anUnreadableSchemaFileStillFailsTheBatch(@TempDir Path folder) throws IOException {
+    Files.writeString(folder.resolve("2.avsc"), "{ this is not an Avro schema");
+    PayloadDecoder decoder = PayloadDecoder.create(new DecoderSettings(PayloadFormat.AVRO,
+        folder.toString(), null, sensor.readerSchema().toString(), 1 << 20));
+    ClassifyPartition.Converter c = new ClassifyPartition.Converter(layout, decoder, rules);
+    assertThatThrownBy(() -> c.convert(input(1, Payloads.v2(Payloads.full()))))
+        .isInstanceOf(SchemaFolderUnreadableException.class)
+        .hasMessageContaining("schema id 2");
   }
 
   private InternalRow input(long offset, byte[] value) {

@@ -27,7 +27,7 @@ final class Payloads {
 
   static DecoderSettings withMaxPayload(DecoderSettings s, long max) {
     return new DecoderSettings(
-        s.format(), s.schemaDirectory(), s.registryUrl(), s.readerSchemaJson(), max);
+        s.format(), s.schemaDirectory(), s.registry(), s.readerSchemaJson(), max);
   }
 
   static Reading full() {

@@ -61,7 +61,7 @@ final class RawRows {
     StageSettings changed = new StageSettings(s.stage(), s.layout(), f.apply(s.pipeline()),
         s.pipelineSource(), s.trigger(), s.appId(), s.raw(), s.bronze(), s.deadLetter(), s.gold());
     return new DeserializeConfig(changed, c.rawMaxFilesPerTrigger(), c.rawMaxBytesPerTrigger(),
-        c.deadLetterLimit(), c.schemaRegistryUrl());
+        c.deadLetterLimit(), c.schemaRegistry());
   }
 
   static PipelineConfig withRules(PipelineConfig p, List<PipelineConfig.NamedExpression> rules) {
