@@ -1,12 +1,17 @@
 package dev.streamlake.common;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Decides which settings are secret, so their values never reach a log.
+ * Decides which settings are secret, so their values never reach a log or an error message.
  *
  * <p>A setting is secret when its name, after any prefix ({@code kafka.}, {@code raw-ingest.kafka.}),
  * is one of the Kafka client options typed {@code PASSWORD} ({@link #KAFKA_PASSWORD_OPTIONS}), or
@@ -80,6 +85,47 @@ public final class Secrets {
   static String maskUrlPasswords(String text) {
     Matcher m = URL_USER_INFO.matcher(text);
     return m.find() ? m.replaceAll(r -> Matcher.quoteReplacement(r.group(1) + MASK + r.group(3))) : text;
+  }
+
+  /**
+   * The values of secret settings on a command line: {@code --name=value}, and {@code --name value}
+   * when the next argument is not itself an option.
+   */
+  static Set<String> secretValues(List<String> args) {
+    Set<String> values = new LinkedHashSet<>();
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      if (arg == null || !arg.startsWith("-")) {
+        continue;
+      }
+      int eq = arg.indexOf('=');
+      if (eq > 0) {
+        if (isSecret(arg.substring(0, eq))) {
+          values.add(arg.substring(eq + 1));
+        }
+      } else if (isSecret(arg) && i + 1 < args.size() && args.get(i + 1) != null
+          && !args.get(i + 1).startsWith("--")) {
+        values.add(args.get(i + 1));
+      }
+    }
+    values.remove("");
+    return values;
+  }
+
+  /** {@code text} with every occurrence of each value replaced by the mask, longest value first. */
+  static String redact(String text, Collection<String> values) {
+    if (text == null) {
+      return null;
+    }
+    String out = text;
+    List<String> longestFirst = new ArrayList<>(values);
+    longestFirst.sort(Comparator.comparingInt(String::length).reversed());
+    for (String value : longestFirst) {
+      if (value != null && !value.isEmpty()) {
+        out = out.replace(value, MASK);
+      }
+    }
+    return maskUrlPasswords(out);
   }
 
   private static String stripDashes(String key) {

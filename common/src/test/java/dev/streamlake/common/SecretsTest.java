@@ -3,6 +3,7 @@ package dev.streamlake.common;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SecretsTest {
@@ -52,5 +53,18 @@ class SecretsTest {
     assertThat(Secrets.mask("schema-registry-url", "https://registry:8081/x"))
         .isEqualTo("https://registry:8081/x");
     assertThat(Secrets.mask("lake", "s3://bucket/lake")).isEqualTo("s3://bucket/lake");
+  }
+
+  @Test
+  void secretValuesOfACommandLineInBothForms() {
+    List<String> args = List.of("--lake", "/l", "--kafka.ssl.keystore.key=K3y", "--kafka.sasl.jaas.config",
+        "J44s", "--kafka.security.protocol=SSL", "--kafka.ssl.key.password=");
+    assertThat(Secrets.secretValues(args)).isEqualTo(Set.of("K3y", "J44s"));
+  }
+
+  @Test
+  void redactReplacesTheLongestValueFirst() {
+    assertThat(Secrets.redact("a=abc b=ab", List.of("ab", "abc"))).isEqualTo("a=****** b=******");
+    assertThat(Secrets.redact(null, List.of("x"))).isNull();
   }
 }
