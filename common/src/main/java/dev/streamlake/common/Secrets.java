@@ -9,9 +9,11 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
- * Decides which settings are secret, so their values never reach a log or an error message.
+ * Decides which settings are secret, so their values never reach a log, an error message or
+ * Spark's plan output.
  *
  * <p>A setting is secret when its name, after any prefix ({@code kafka.}, {@code raw-ingest.kafka.}),
  * is one of the Kafka client options typed {@code PASSWORD} ({@link #KAFKA_PASSWORD_OPTIONS}), or
@@ -126,6 +128,21 @@ public final class Secrets {
       }
     }
     return maskUrlPasswords(out);
+  }
+
+  /**
+   * A regular expression for Spark's {@code spark.sql.redaction.options.regex} that matches the
+   * names of the settings {@link #isSecret} calls secret. Spark redacts an option in plan output
+   * (explain, the UI, the plan it logs when a query starts) when the regex is found in its name or
+   * its value.
+   */
+  public static String sparkRedactionRegex() {
+    String kafka =
+        KAFKA_PASSWORD_OPTIONS.stream()
+            .sorted()
+            .map(o -> o.replace(".", "[.]"))
+            .collect(Collectors.joining("|"));
+    return "(?i)(?:^|[._-])(?:" + kafka + ")$|" + SECRET_WORDS;
   }
 
   private static String stripDashes(String key) {
