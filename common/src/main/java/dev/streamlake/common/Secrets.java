@@ -130,6 +130,12 @@ public final class Secrets {
     return maskUrlPasswords(out);
   }
 
+  /** A command line as it may be printed: the value of every secret setting masked. */
+  public static List<String> maskCommandLine(List<String> args) {
+    Set<String> values = secretValues(args);
+    return args.stream().map(a -> redact(a, values)).toList();
+  }
+
   /**
    * A regular expression for Spark's {@code spark.sql.redaction.options.regex} that matches the
    * names of the settings {@link #isSecret} calls secret. Spark redacts an option in plan output

@@ -60,6 +60,9 @@ class SecretsTest {
     List<String> args = List.of("--lake", "/l", "--kafka.ssl.keystore.key=K3y", "--kafka.sasl.jaas.config",
         "J44s", "--kafka.security.protocol=SSL", "--kafka.ssl.key.password=");
     assertThat(Secrets.secretValues(args)).isEqualTo(Set.of("K3y", "J44s"));
+    assertThat(Secrets.maskCommandLine(args)).containsExactly("--lake", "/l",
+        "--kafka.ssl.keystore.key=******", "--kafka.sasl.jaas.config", "******",
+        "--kafka.security.protocol=SSL", "--kafka.ssl.key.password=");
   }
 
   @Test
