@@ -75,7 +75,10 @@ public final class Secrets {
     return false;
   }
 
-  /** The value as it may be printed: the mask for a secret setting, else the value with any URL password masked. */
+  /**
+   * The value as it may be printed: the mask for a secret setting, else the value with the
+   * password of any URL in it masked.
+   */
   public static String mask(String key, String value) {
     if (value == null) {
       return "null";
@@ -86,7 +89,9 @@ public final class Secrets {
   /** {@code text} with the password of every {@code scheme://user:password@} masked. */
   static String maskUrlPasswords(String text) {
     Matcher m = URL_USER_INFO.matcher(text);
-    return m.find() ? m.replaceAll(r -> Matcher.quoteReplacement(r.group(1) + MASK + r.group(3))) : text;
+    return m.find()
+        ? m.replaceAll(r -> Matcher.quoteReplacement(r.group(1) + MASK + r.group(3)))
+        : text;
   }
 
   /**
@@ -139,16 +144,15 @@ public final class Secrets {
   /**
    * A regular expression for Spark's {@code spark.sql.redaction.options.regex} that matches the
    * names of the settings {@link #isSecret} calls secret. Spark redacts an option in plan output
-   * (explain, the UI, the plan it logs when a query starts) when the regex is found in its name or
-   * its value.
+   * (explain, the UI) when the regex is found in its name or its value.
    */
-  public static String sparkRedactionRegex() {
+  static String sparkRedactionRegex() {
     String kafka =
         KAFKA_PASSWORD_OPTIONS.stream()
             .sorted()
             .map(o -> o.replace(".", "[.]"))
             .collect(Collectors.joining("|"));
-    return "(?i)(?:^|[._-])(?:" + kafka + ")$|" + SECRET_WORDS;
+    return "(?i)(?:^|[^a-z0-9])(?:" + kafka + ")$|" + SECRET_WORDS;
   }
 
   private static String stripDashes(String key) {

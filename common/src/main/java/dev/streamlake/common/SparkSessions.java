@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>In both cases Spark's option redaction ({@value #OPTIONS_REDACTION}) is extended to the
  * settings {@link Secrets} calls secret. Spark prints source options in plan output (explain, the
- * SQL tab of the UI, and at INFO the logical plan when a streaming query starts) and redacts only
- * the options whose name or value matches that regex or {@code spark.redaction.regex}; by default
- * neither matches {@code kafka.ssl.keystore.key} or a JAAS config without "password" in it.
+ * SQL tab of the UI) and redacts only the options whose name or value matches that regex or
+ * {@code spark.redaction.regex}; by default neither matches {@code kafka.ssl.keystore.key} or a
+ * JAAS config without "password" in it.
  */
 public final class SparkSessions {
   private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
