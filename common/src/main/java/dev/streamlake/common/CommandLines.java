@@ -2,11 +2,15 @@ package dev.streamlake.common;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** Parses a job's command line into its annotated options object, with our error messages. */
 public final class CommandLines {
@@ -19,8 +23,9 @@ public final class CommandLines {
   public static boolean parse(Object command, String[] args) {
     CommandLine cl = new CommandLine(command);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    String[] argv = args == null ? new String[0] : args;
     try {
-      CommandLine.ParseResult result = cl.parseArgs(args == null ? new String[0] : args);
+      CommandLine.ParseResult result = cl.parseArgs(argv);
       if (result.isUsageHelpRequested()) {
         StringWriter out = new StringWriter();
         cl.usage(new PrintWriter(out));
@@ -30,8 +35,46 @@ public final class CommandLines {
       return true;
     } catch (ParameterException e) {
       throw new ConfigException(
-          "Invalid command line: " + e.getMessage() + ". Run with --help to list the settings.");
+          "Invalid command line: " + describe(e, Arrays.asList(argv))
+              + ". Run with --help to list the settings.");
     }
+  }
+
+  /**
+   * Picocli's message without any value that could be a secret. Picocli echoes unknown arguments
+   * whole: {@code --kafka-ssl.key.password=x} (a typo) or the pieces of an unquoted JAAS config
+   * ({@code required username="u" password="p";}) would reach the log. Unknown options are named
+   * without their value and stray values are only counted; any other message has the values of
+   * secret settings masked.
+   */
+  static String describe(ParameterException e, List<String> args) {
+    if (!(e instanceof UnmatchedArgumentException unmatched)) {
+      return Secrets.redact(e.getMessage(), Secrets.secretValues(args));
+    }
+    List<String> options = new ArrayList<>();
+    int strayValues = 0;
+    boolean afterUnknownOption = false;
+    for (String arg : unmatched.getUnmatched()) {
+      if (arg.startsWith("-")) {
+        int eq = arg.indexOf('=');
+        options.add("'" + (eq > 0 ? arg.substring(0, eq) : arg) + "'");
+        afterUnknownOption = eq < 0;
+      } else if (afterUnknownOption) {
+        afterUnknownOption = false; // the unknown option's own value
+      } else {
+        strayValues++;
+      }
+    }
+    List<String> parts = new ArrayList<>();
+    if (!options.isEmpty()) {
+      parts.add((options.size() == 1 ? "Unknown option: " : "Unknown options: ")
+          + String.join(", ", options));
+    }
+    if (strayValues > 0) {
+      parts.add(strayValues + (strayValues == 1 ? " value that belongs" : " values that belong")
+          + " to no option (not shown, as they may hold secrets; a value with spaces needs quotes)");
+    }
+    return String.join("; ", parts);
   }
 
   /** Logs the effective settings once, sorted, one line, secrets masked. */

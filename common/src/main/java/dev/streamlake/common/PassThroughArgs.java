@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * Splits {@code --<prefix>KEY=VALUE} (or {@code --<prefix>KEY VALUE}) pass-through options, such
- * as Kafka client settings, from the rest of a command line before it is parsed.
+ * as Kafka client settings, from the rest of a command line before it is parsed. Their values may
+ * be secrets: no message and no {@link #toString()} shows one (see {@link Secrets}).
  */
 public record PassThroughArgs(String[] rest, Map<String, String> options) {
 
@@ -40,11 +41,19 @@ public record PassThroughArgs(String[] rest, Map<String, String> options) {
             "Missing value for option " + arg + ". Allowed: " + arg + "=<value>.");
       }
       if (key.length() == prefix.length()) {
-        throw new ConfigException(
-            "Invalid option '" + arg + "': no option name after --" + prefix + ".");
+        // The name only: what follows '=' is a value, perhaps a secret.
+        throw new ConfigException("Invalid option '--" + key + "': no option name after --"
+            + prefix + ". Allowed: --" + prefix + "<option>=<value>.");
       }
       options.put(key, value);
     }
     return new PassThroughArgs(rest.toArray(String[]::new), options);
+  }
+
+  /** A record prints its fields; these hold secrets, so only masked values and a count are shown. */
+  @Override
+  public String toString() {
+    return "PassThroughArgs[rest=" + rest.length + " arguments, options={"
+        + CommandLines.effectiveConfig(options) + "}]";
   }
 }

@@ -9,6 +9,12 @@ import org.slf4j.LoggerFactory;
  * The one way a job gets its SparkSession. On Databricks the session exists and is shared: it is
  * taken as it is, never stopped. Locally (spark-submit, tests), Delta's SQL extension and catalog
  * are added only where the launch did not set them already.
+ *
+ * <p>In both cases Spark's option redaction ({@value #OPTIONS_REDACTION}) is extended to the
+ * settings {@link Secrets} calls secret. Spark prints source options in plan output (explain, the
+ * SQL tab of the UI) and redacts only the options whose name or value matches that regex or
+ * {@code spark.redaction.regex}; by default neither matches {@code kafka.ssl.keystore.key} or a
+ * JAAS config without "password" in it.
  */
 public final class SparkSessions {
   private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
@@ -17,15 +23,18 @@ public final class SparkSessions {
   static final String CATALOG = "spark.sql.catalog.spark_catalog";
   static final String DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension";
   static final String DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog";
+  static final String OPTIONS_REDACTION = "spark.sql.redaction.options.regex";
+  /** Spark's own default for {@value #OPTIONS_REDACTION}, kept when the user set none. */
+  static final String SPARK_DEFAULT_OPTIONS_REDACTION = "(?i)url";
 
   private SparkSessions() {}
 
   public static SparkSession getOrCreate(String appName) {
     if (SparkSession.getActiveSession().isDefined()) {
-      return SparkSession.getActiveSession().get();
+      return withSecretsRedacted(SparkSession.getActiveSession().get());
     }
     if (SparkSession.getDefaultSession().isDefined()) {
-      return SparkSession.getDefaultSession().get();
+      return withSecretsRedacted(SparkSession.getDefaultSession().get());
     }
     SparkConf conf = new SparkConf();
     SparkSession.Builder builder = SparkSession.builder();
@@ -40,9 +49,52 @@ public final class SparkSessions {
     if (!conf.contains(CATALOG)) {
       builder.config(CATALOG, DELTA_CATALOG);
     }
-    SparkSession spark = builder.getOrCreate();
-    LOG.info("Spark {} session '{}' on {}", spark.version(), spark.sparkContext().appName(),
-        spark.sparkContext().master());
+    builder.config(OPTIONS_REDACTION,
+        optionsRedaction(conf.get(OPTIONS_REDACTION, SPARK_DEFAULT_OPTIONS_REDACTION)));
+    SparkSession spark = withSecretsRedacted(builder.getOrCreate());
+    LOG.info("Spark {} session '{}' on {}; {}={}", spark.version(),
+        spark.sparkContext().appName(), spark.sparkContext().master(), OPTIONS_REDACTION,
+        spark.conf().get(OPTIONS_REDACTION));
     return spark;
+  }
+
+  /**
+   * Makes sure the session's {@value #OPTIONS_REDACTION} covers our secrets. A session conf, so it
+   * can be set on a session that exists already (Databricks); the queries started afterwards get
+   * it, as each streaming query clones the session's conf when it starts.
+   */
+  static SparkSession withSecretsRedacted(SparkSession spark) {
+    String current = spark.conf().get(OPTIONS_REDACTION, SPARK_DEFAULT_OPTIONS_REDACTION);
+    String wanted = optionsRedaction(current);
+    if (wanted.equals(current)) {
+      return spark;
+    }
+    try {
+      spark.conf().set(OPTIONS_REDACTION, wanted);
+      LOG.info("Spark redacts options matching {}={}", OPTIONS_REDACTION, wanted);
+    } catch (RuntimeException e) {
+      // A cluster may forbid setting confs from a job. The job still runs: only Spark's plan
+      // output is at stake, and the cluster's own config can carry the regex.
+      LOG.warn("Cannot set {} on this Spark session ({}): Spark's plan output may show Kafka"
+          + " secrets. Set it in the cluster's Spark config to {}", OPTIONS_REDACTION,
+          e.toString(), wanted);
+    }
+    return spark;
+  }
+
+  /**
+   * {@code current} with our secrets' regex appended as one more alternative, so the redactions it
+   * already had (Spark's default {@code (?i)url}, or the user's own) stay. Unchanged when it has
+   * ours already.
+   */
+  static String optionsRedaction(String current) {
+    String ours = Secrets.sparkRedactionRegex();
+    if (current == null) {
+      return ours;
+    }
+    if (current.contains(ours)) {
+      return current;
+    }
+    return "(?:" + current + ")|(?:" + ours + ")";
   }
 }

@@ -1,5 +1,6 @@
 package dev.streamlake.e2e;
 
+import dev.streamlake.common.Secrets;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -78,6 +79,15 @@ public final class StageProcess {
    * @param runDir where the log ({@code <module>.log}) and the small wrapper class go
    */
   public static StageProcess start(Repository repo, Kind kind, List<String> args, Path runDir) {
+    return start(repo, kind, args, runDir, List.of());
+  }
+
+  /**
+   * Starts a driver with extra JVM options, placed after the defaults so they win (for example
+   * {@code -Dlog4j2.configurationFile=...} for other log levels than spark-home's).
+   */
+  public static StageProcess start(Repository repo, Kind kind, List<String> args, Path runDir,
+      List<String> jvmOptions) {
     Path sparkHome = repo.sparkHome();
     Path jar = repo.sparkJar(kind.module());
     try {
@@ -107,6 +117,7 @@ public final class StageProcess {
       // Spark's own driver scripts set this; without it a local session writes spark-warehouse/
       // into whatever the working directory is.
       command.add("-Dspark.sql.warehouse.dir=" + runDir.resolve("warehouse-" + kind.module()).toAbsolutePath());
+      command.addAll(jvmOptions);
       command.add("-cp");
       command.add(classpath);
       command.add(PARENT_WATCH);
@@ -122,8 +133,11 @@ public final class StageProcess {
 
   private synchronized void launch() throws IOException {
     starts++;
+    // The command line goes into the log that a reader (or SecretMaskingIT) takes for the stage's
+    // own output, so secret settings are masked in it.
     Files.writeString(logFile,
-        "=== " + Instant.now() + " start #" + starts + " of " + kind.module() + ": " + String.join(" ", command) + "\n",
+        "=== " + Instant.now() + " start #" + starts + " of " + kind.module() + ": "
+            + String.join(" ", Secrets.maskCommandLine(command)) + "\n",
         StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)

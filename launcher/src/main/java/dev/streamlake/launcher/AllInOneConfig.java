@@ -53,6 +53,12 @@ public record AllInOneConfig(
         && merge.settings().trigger().isAvailableNow();
   }
 
+  /** The effective configuration, secrets masked: a record would print every field as it is. */
+  @Override
+  public String toString() {
+    return "AllInOneConfig[" + CommandLines.effectiveConfig(describe()) + "]";
+  }
+
   public Map<String, String> describe() {
     Map<String, String> m = new TreeMap<>();
     rawIngest.describe().forEach((k, v) -> m.put("raw-ingest." + k, v));

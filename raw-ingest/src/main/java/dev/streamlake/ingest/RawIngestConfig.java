@@ -56,6 +56,15 @@ public record RawIngestConfig(
     return options.toConfig(common.toSettings(Stage.RAW_INGEST, DEFAULT_TRIGGER), kafkaOptions);
   }
 
+  /**
+   * A record prints its fields, and {@code kafkaOptions} holds credentials: this prints the
+   * effective configuration instead, secrets masked.
+   */
+  @Override
+  public String toString() {
+    return "RawIngestConfig[" + CommandLines.effectiveConfig(describe()) + "]";
+  }
+
   public Map<String, String> describe() {
     Map<String, String> m = new TreeMap<>(settings.describe());
     m.put("bootstrap-servers", bootstrapServers);

@@ -185,6 +185,37 @@ class RawIngestConfigTest {
   }
 
   @Test
+  void theConfigPrintsItselfWithSecretsMasked() {
+    String key = "S3cr3t-ssl.keystore.key-" + java.util.UUID.randomUUID();
+    String jaas = "S3cr3t-sasl.jaas.config-" + java.util.UUID.randomUUID();
+    RawIngestConfig c = parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+        "--kafka.ssl.keystore.key=" + key, "--kafka.sasl.jaas.config", jaas,
+        "--kafka.security.protocol=SSL");
+    assertThat(c.kafkaOptions()).containsEntry("kafka.ssl.keystore.key", key);
+    assertThat(c.toString())
+        .startsWith("RawIngestConfig[")
+        .doesNotContain(key)
+        .doesNotContain(jaas)
+        .contains("kafka.ssl.keystore.key=******")
+        .contains("kafka.security.protocol=SSL");
+  }
+
+  @Test
+  void aRefusedKafkaOptionIsNamedWithoutItsValue() {
+    String value = "S3cr3t-refused-" + java.util.UUID.randomUUID();
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--kafka.interceptor.classes=" + value))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--kafka.interceptor.classes")
+        .hasMessageNotContaining(value);
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--kafka.=" + value))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("no option name")
+        .hasMessageNotContaining(value);
+  }
+
+  @Test
   void helpReturnsNoConfig() {
     assertThat(parse("--help")).isNull();
   }

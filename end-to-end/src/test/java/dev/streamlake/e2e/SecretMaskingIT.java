@@ -1,0 +1,180 @@
+package dev.streamlake.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.streamlake.testing.TestKafka;
+import dev.streamlake.testing.TestSpark;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * No secret given to a stage reaches anything the stage prints. Each case runs a stage's -spark
+ * jar as its own driver ({@link StageProcess}) with a recognisable secret,
+ * {@code S3cr3t-<setting>-<uuid>}, in every setting that takes one, for one {@code availableNow}
+ * run over a few records, and then searches the driver's whole output (stdout and stderr, our
+ * masked command line included) for each secret. Spark and the Kafka clients log at their default
+ * levels: Spark's own {@code log4j2-defaults.properties} (everything at INFO) replaces the quieter
+ * spark-home configuration, so Kafka's config dumps and the plan Spark logs when a query starts
+ * are in the output.
+ *
+ * <p>Stage 1 and the one-driver launcher get every Kafka client option that kafka-clients types
+ * {@code PASSWORD}, read here from kafka-clients' own config definitions (not from our list), with
+ * {@code security.protocol=PLAINTEXT} against the test broker: the values are accepted and never
+ * used, so the run is an ordinary one.
+ *
+ * <p>Stage 2's secret settings go in {@link #DESERIALIZE_SECRET_SETTINGS}; listing one there adds
+ * a stage 2 case and puts it into the launcher's case. Stage 3 (merge) takes no secret settings:
+ * it reads bronze and writes gold, Delta tables reached with the cluster's own storage
+ * credentials, so it has no case.
+ */
+class SecretMaskingIT {
+
+  /**
+   * Extension point for stage 2: the flags of its settings whose values are secrets (the schema
+   * registry credentials, for example {@code --schema-registry-password}). Listing one adds a
+   * deserialize case and puts it into the all-in-one case; each gets a secret value, which must
+   * appear nowhere, while the start-up line must show {@code <flag without -->=******}.
+   */
+  static final List<String> DESERIALIZE_SECRET_SETTINGS = List.of();
+
+  private static final String MASK = "******";
+  private static final Duration RUN_TIMEOUT = Duration.ofMinutes(5);
+
+  @TempDir Path dir;
+
+  /** One driver and the secret settings it is given. */
+  record Case(StageProcess.Kind kind, List<String> secretSettings) {
+    @Override
+    public String toString() {
+      return kind.module() + " with " + secretSettings.size() + " secret settings";
+    }
+  }
+
+  static Stream<Case> stagesWithSecrets() {
+    List<String> kafka = kafkaPasswordOptions().stream().map(o -> "--kafka." + o).toList();
+    List<Case> cases = new ArrayList<>();
+    cases.add(new Case(StageProcess.Kind.RAW_INGEST, kafka));
+    if (!DESERIALIZE_SECRET_SETTINGS.isEmpty()) {
+      cases.add(new Case(StageProcess.Kind.DESERIALIZE, DESERIALIZE_SECRET_SETTINGS));
+    }
+    cases.add(new Case(StageProcess.Kind.ALL_IN_ONE,
+        Stream.concat(kafka.stream(), DESERIALIZE_SECRET_SETTINGS.stream()).toList()));
+    return cases.stream();
+  }
+
+  /** Every Kafka client option of type PASSWORD: consumer, producer and admin. */
+  static Set<String> kafkaPasswordOptions() {
+    return Stream.of(ConsumerConfig.configDef(), ProducerConfig.configDef(),
+            AdminClientConfig.configDef())
+        .flatMap(def -> def.configKeys().values().stream())
+        .filter(key -> key.type == ConfigDef.Type.PASSWORD)
+        .map(key -> key.name)
+        .collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("stagesWithSecrets")
+  @Timeout(value = 8, unit = TimeUnit.MINUTES)
+  void noSecretReachesTheDriversOutput(Case c) throws Exception {
+    Repository repo = Repository.find();
+    Path lake = dir.resolve("lake");
+    Path run = dir.resolve("run");
+    Files.createDirectories(run);
+    boolean readsKafka = c.kind() != StageProcess.Kind.DESERIALIZE;
+
+    SampleReadings samples = SampleReadings.generate(40, SampleReadings.DEFAULT_SEED);
+    List<String> args = new ArrayList<>(List.of("--lake", lake.toString(), "--trigger", "availableNow"));
+    if (readsKafka) {
+      String topic = TestKafka.uniqueTopic("secrets-" + c.kind().module());
+      TestKafka.createTopic(topic, 2);
+      TestKafka.produce(samples.records(topic));
+      args.addAll(List.of("--bootstrap-servers", TestKafka.bootstrapServers(), "--topic", topic,
+          "--kafka.security.protocol=PLAINTEXT"));
+    }
+    Map<String, String> secrets = new LinkedHashMap<>();
+    for (String setting : c.secretSettings()) {
+      String secret = "S3cr3t-" + setting.replaceFirst("^--", "") + "-" + UUID.randomUUID();
+      secrets.put(setting, secret);
+      args.add(setting + "=" + secret);
+    }
+
+    StageProcess driver = StageProcess.start(repo, c.kind(), args, run,
+        List.of("-Dlog4j2.configurationFile=" + sparkDefaultLogConfig(run).toUri()));
+    try {
+      await(c.kind().module() + " finishes its availableNow run").atMost(RUN_TIMEOUT)
+          .pollInterval(Duration.ofSeconds(1)).until(() -> !driver.isAlive());
+    } finally {
+      driver.stop();
+    }
+    assertThat(driver.exitCode()).as("%s exit code; log %s:\n%s", c.kind().module(),
+        driver.logFile(), driver.logTail(60)).isZero();
+    String log = Files.readString(driver.logFile(), StandardCharsets.UTF_8);
+
+    // The point of it all: no line shows a secret.
+    for (Map.Entry<String, String> secret : secrets.entrySet()) {
+      List<String> leaks = log.lines().filter(l -> l.contains(secret.getValue())).toList();
+      assertThat(leaks).as("lines of %s's output that show the value of %s (log %s)",
+          c.kind().module(), secret.getKey(), driver.logFile()).isEmpty();
+    }
+
+    // And the search meant something: the run was an ordinary one, its output complete, and each
+    // secret was given and masked where a value is shown.
+    assertShows(log, " starting with ", "our start-up line", driver);
+    for (String setting : c.secretSettings()) {
+      assertShows(log, setting.replaceFirst("^--", "") + "=" + MASK,
+          "the start-up line naming " + setting + " with its value masked", driver);
+    }
+    if (readsKafka) {
+      assertShows(log, "INFO MicroBatchExecution", "Spark logging at INFO", driver);
+      assertShows(log, "ConsumerConfig values:", "the Kafka consumer's config at INFO", driver);
+      for (String option : kafkaPasswordOptions()) {
+        assertShows(log, option + " = [hidden]", "the Kafka consumer given " + option, driver);
+      }
+      PipelineReport.Counts counts = new PipelineReport(TestSpark.session(), lake).counts();
+      assertThat(counts.raw()).as("raw rows").isEqualTo(samples.expectedRaw());
+      if (c.kind() == StageProcess.Kind.ALL_IN_ONE) {
+        assertThat(counts.bronze()).as("bronze rows").isEqualTo(samples.expectedBronze());
+        assertThat(counts.gold()).as("gold rows").isEqualTo((long) samples.expectedGold().size());
+      }
+    }
+  }
+
+  /** Fails naming what is missing, without pasting the whole log into the report. */
+  private static void assertShows(String log, String text, String what, StageProcess driver) {
+    assertThat(log.contains(text)).as("%s (\"%s\") in %s", what, text, driver.logFile()).isTrue();
+  }
+
+  /** Spark's own default logging configuration (root at INFO), as spark-submit uses it without a conf/. */
+  private static Path sparkDefaultLogConfig(Path runDir) throws IOException {
+    String resource = "org/apache/spark/log4j2-defaults.properties";
+    Path target = runDir.resolve("log4j2-spark-defaults.properties");
+    try (InputStream in = SecretMaskingIT.class.getClassLoader().getResourceAsStream(resource)) {
+      assertThat(in).as(resource + " from spark-core on the test classpath").isNotNull();
+      Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return target.toAbsolutePath();
+  }
+}
