@@ -3,10 +3,10 @@ package dev.streamlake.deserialize;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 
@@ -27,9 +27,16 @@ final class StageRuns {
 
   /** Starts the query and waits until availableNow has drained raw; the query must succeed. */
   static StreamingQuery runToEnd(SparkSession spark, DeserializeConfig config) throws Exception {
-    StreamingQuery q = DeserializeQuery.start(spark, config);
+    return awaitEnd(DeserializeQuery.start(spark, config), Duration.ofMinutes(3));
+  }
+
+  /**
+   * Waits at most {@code timeout} until the availableNow query {@code q} has drained raw, then
+   * stops it; the query must succeed.
+   */
+  static StreamingQuery awaitEnd(StreamingQuery q, Duration timeout) throws Exception {
     try {
-      assertThat(q.awaitTermination(TimeUnit.MINUTES.toMillis(3))).as("query finished").isTrue();
+      assertThat(q.awaitTermination(timeout.toMillis())).as("query finished").isTrue();
     } finally {
       q.stop();
     }
