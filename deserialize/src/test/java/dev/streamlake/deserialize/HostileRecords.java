@@ -30,6 +30,10 @@ import org.apache.avro.io.EncoderFactory;
  * <p>Two outcomes per record: with the built-in pipeline's rules, and with no rules at all. The
  * second shows what the stage can represent: every value the decoder accepts must arrive in bronze
  * exactly, whatever a pipeline's rules would say about it.
+ *
+ * <p>Not here, because the built-in pipeline cannot produce them: {@code INCOMPATIBLE_SCHEMA} (its
+ * schema folder holds only ids 1 and 2, both readable as 2, and it has no registry) and
+ * {@code MALFORMED_JSON} (it reads Avro); SchemaRegistryTest and PayloadDecoderTest cover them.
  */
 final class HostileRecords {
   static final String VALUE_OUT_OF_RANGE = "VALUE_OUT_OF_RANGE";
