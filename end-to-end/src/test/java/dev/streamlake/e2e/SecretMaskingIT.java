@@ -45,8 +45,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code security.protocol=PLAINTEXT} against the test broker: the values are accepted and never
  * used, so the run is an ordinary one.
  *
- * <p>Stage 2's secret settings go in {@link #DESERIALIZE_SECRET_SETTINGS}; listing one there adds
- * a stage 2 case and puts it into the launcher's case. Stage 3 (merge) takes no secret settings:
+ * <p>Stage 2 takes its registry secrets by name (an environment variable or a file), never as a
+ * value on the command line, so its case is {@link #noRegistrySecretReachesStageTwosOutput}: a
+ * registry that demands the secret, reached from the driver and the executors. Setting flags
+ * that take a secret value directly go in {@link #DESERIALIZE_SECRET_SETTINGS}; listing one there
+ * adds a stage 2 case and puts it into the launcher's case. Stage 3 (merge) takes no secret settings:
  * it reads bronze and writes gold, Delta tables reached with the cluster's own storage
  * credentials, so it has no case.
  */
@@ -160,6 +163,118 @@ class SecretMaskingIT {
         assertThat(counts.gold()).as("gold rows").isEqualTo((long) samples.expectedGold().size());
       }
     }
+  }
+
+  /**
+   * Stage 2 names its secrets instead of taking them: the registry password comes from a file,
+   * read on the driver (the start check) and on the executors (lookups of writer ids the schema
+   * folder lacks). A registry started here demands that password and serves the reader schema
+   * and schema id 7, the writer id of every raw row, so the run only ends with full bronze if
+   * every lookup authenticated. A second run passes the credentials as the URL's user info. Both
+   * searches cover the secret and its base64 form, as an Authorization header would carry it.
+   */
+  @org.junit.jupiter.api.Test
+  @Timeout(value = 8, unit = TimeUnit.MINUTES)
+  void noRegistrySecretReachesStageTwosOutput() throws Exception {
+    Repository repo = Repository.find();
+    String user = "registry-user";
+    String password = "S3cr3t-registry-password-" + UUID.randomUUID();
+    String basic = java.util.Base64.getEncoder().encodeToString(
+        (user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    com.sun.net.httpserver.HttpServer registry =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    java.util.concurrent.atomic.AtomicInteger authorized =
+        new java.util.concurrent.atomic.AtomicInteger();
+    registry.createContext("/schemas/ids/", exchange -> {
+      String auth = exchange.getRequestHeaders().getFirst("Authorization");
+      String id = exchange.getRequestURI().getPath().replaceFirst(".*/", "");
+      byte[] body;
+      int status;
+      if (!("Basic " + basic).equals(auth)) {
+        status = 401;
+        body = "{\"error_code\":40101,\"message\":\"Unauthorized\"}".getBytes(StandardCharsets.UTF_8);
+      } else if (id.equals("2") || id.equals("7")) {
+        authorized.incrementAndGet();
+        status = 200;
+        String schema = dev.streamlake.testing.SensorReadingPayloads.schema(2).toString();
+        body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+            .put("schema", schema).toString().getBytes(StandardCharsets.UTF_8);
+      } else {
+        status = 404;
+        body = "{\"error_code\":40403,\"message\":\"Schema not found\"}".getBytes(StandardCharsets.UTF_8);
+      }
+      exchange.sendResponseHeaders(status, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    registry.start();
+    try {
+      String url = "http://127.0.0.1:" + registry.getAddress().getPort();
+      Path passwordFile = dir.resolve("registry-password");
+      Files.writeString(passwordFile, password);
+      String withUserInfo = "http://" + user + ":" + password + "@127.0.0.1:"
+          + registry.getAddress().getPort();
+      List<List<String>> runs = List.of(
+          List.of("--schema-registry-url", url, "--schema-registry-basic-auth-user", user,
+              "--schema-registry-basic-auth-password-file", passwordFile.toString()),
+          List.of("--schema-registry-url", withUserInfo));
+      int n = 0;
+      for (List<String> registryArgs : runs) {
+        Path lake = dir.resolve("registry-lake-" + n);
+        Path run = dir.resolve("registry-run-" + n++);
+        Files.createDirectories(run);
+        int rows = writeRawRowsWithWriterId7(lake);
+        int before = authorized.get();
+        List<String> args = new ArrayList<>(
+            List.of("--lake", lake.toString(), "--trigger", "availableNow"));
+        args.addAll(registryArgs);
+        StageProcess driver = StageProcess.start(repo, StageProcess.Kind.DESERIALIZE, args, run,
+            List.of("-Dlog4j2.configurationFile=" + sparkDefaultLogConfig(run).toUri()));
+        try {
+          await("deserialize finishes its availableNow run").atMost(RUN_TIMEOUT)
+              .pollInterval(Duration.ofSeconds(1)).until(() -> !driver.isAlive());
+        } finally {
+          driver.stop();
+        }
+        assertThat(driver.exitCode()).as("exit code; log %s:\n%s", driver.logFile(),
+            driver.logTail(60)).isZero();
+        String log = Files.readString(driver.logFile(), StandardCharsets.UTF_8);
+        for (String secret : List.of(password, basic)) {
+          assertThat(log.lines().filter(l -> l.contains(secret)).toList())
+              .as("lines of deserialize's output showing a registry secret (log %s)",
+                  driver.logFile()).isEmpty();
+        }
+        assertShows(log, " starting with ", "our start-up line", driver);
+        assertShows(log, "INFO MicroBatchExecution", "Spark logging at INFO", driver);
+        assertThat(authorized.get() - before).as("authorized registry lookups").isPositive();
+        PipelineReport.Counts counts = new PipelineReport(TestSpark.session(), lake).counts();
+        assertThat(counts.bronze()).as("bronze rows, decoded with the registry's schema 7")
+            .isEqualTo(rows);
+      }
+    } finally {
+      registry.stop(0);
+    }
+  }
+
+  /** A raw table of valid readings written with schema id 7, which only the registry knows. */
+  private static int writeRawRowsWithWriterId7(Path lake) {
+    var spark = TestSpark.session();
+    List<org.apache.spark.sql.Row> rows = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      var reading = dev.streamlake.testing.SensorReadingPayloads.Reading.of("s-" + i,
+          java.time.Instant.parse("2024-03-01T00:00:00Z").plusSeconds(i), 20);
+      byte[] value = dev.streamlake.testing.SensorReadingPayloads.wire(7,
+          dev.streamlake.testing.SensorReadingPayloads.avroBody(2, reading));
+      rows.add(org.apache.spark.sql.RowFactory.create(null, value, "sensor-readings", 0, (long) i,
+          java.sql.Timestamp.from(java.time.Instant.parse("2024-03-01T00:00:00Z")), 0, null,
+          java.sql.Timestamp.from(java.time.Instant.parse("2024-03-01T00:00:01Z")),
+          java.sql.Date.valueOf("2024-03-01")));
+    }
+    spark.createDataFrame(rows, dev.streamlake.common.TableSchemas.raw()).coalesce(1).write()
+        .format("delta").partitionBy(dev.streamlake.common.TableSchemas.INGEST_DATE)
+        .save(lake.resolve("raw").resolve("sensor_readings").toString());
+    return rows.size();
   }
 
   /** Fails naming what is missing, without pasting the whole log into the report. */
