@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one way a job gets its SparkSession. On Databricks the session exists and is shared: it is
  * taken as it is, never stopped. Locally (spark-submit, tests), Delta's SQL extension and catalog
- * are added only where the launch did not set them already.
+ * are added only where the launch did not set them already, and the driver's queries stop cleanly
+ * when it is asked to end ({@link GracefulShutdown}).
  *
  * <p>In both cases Spark's option redaction ({@value #OPTIONS_REDACTION}) is extended to the
  * settings {@link Secrets} calls secret. Spark prints source options in plan output (explain, the
@@ -52,6 +53,8 @@ public final class SparkSessions {
     builder.config(OPTIONS_REDACTION,
         optionsRedaction(conf.get(OPTIONS_REDACTION, SPARK_DEFAULT_OPTIONS_REDACTION)));
     SparkSession spark = withSecretsRedacted(builder.getOrCreate());
+    // Only for a session of our own: on Databricks the platform ends queries and session.
+    GracefulShutdown.install(spark);
     LOG.info("Spark {} session '{}' on {}; {}={}", spark.version(),
         spark.sparkContext().appName(), spark.sparkContext().master(), OPTIONS_REDACTION,
         spark.conf().get(OPTIONS_REDACTION));

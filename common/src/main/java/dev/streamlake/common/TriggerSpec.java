@@ -2,8 +2,6 @@ package dev.streamlake.common;
 
 import java.time.Duration;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.spark.sql.streaming.Trigger;
 
 /**
@@ -19,8 +17,6 @@ public record TriggerSpec(Kind kind, Duration interval) {
 
   static final String ALLOWED =
       "availableNow, or processingTime:<duration> with a duration such as 500ms, 30s, 15m or 1h";
-
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
   public TriggerSpec {
     if (kind == Kind.PROCESSING_TIME && (interval == null || interval.isNegative())) {
@@ -47,17 +43,8 @@ public record TriggerSpec(Kind kind, Duration interval) {
     }
     String prefix = "processingtime:";
     if (text.toLowerCase(Locale.ROOT).startsWith(prefix)) {
-      Matcher m = DURATION.matcher(text.substring(prefix.length()).trim().toLowerCase(Locale.ROOT));
-      if (m.matches()) {
-        long n = Long.parseLong(m.group(1));
-        Duration d =
-            switch (m.group(2)) {
-              case "ms" -> Duration.ofMillis(n);
-              case "s" -> Duration.ofSeconds(n);
-              case "m" -> Duration.ofMinutes(n);
-              case "h" -> Duration.ofHours(n);
-              default -> Duration.ofDays(n);
-            };
+      Duration d = Durations.parse(text.substring(prefix.length()));
+      if (d != null) {
         return processingTime(d);
       }
     }
@@ -76,14 +63,6 @@ public record TriggerSpec(Kind kind, Duration interval) {
 
   @Override
   public String toString() {
-    return kind == Kind.AVAILABLE_NOW ? "availableNow" : "processingTime:" + format(interval);
-  }
-
-  private static String format(Duration d) {
-    long ms = d.toMillis();
-    if (ms % 3_600_000 == 0 && ms > 0) return ms / 3_600_000 + "h";
-    if (ms % 60_000 == 0 && ms > 0) return ms / 60_000 + "m";
-    if (ms % 1_000 == 0) return ms / 1_000 + "s";
-    return ms + "ms";
+    return kind == Kind.AVAILABLE_NOW ? "availableNow" : "processingTime:" + Durations.format(interval);
   }
 }

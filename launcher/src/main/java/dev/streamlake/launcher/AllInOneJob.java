@@ -4,6 +4,7 @@ import dev.streamlake.common.CommandLines;
 import dev.streamlake.common.SparkSessions;
 import dev.streamlake.deserialize.DeserializeQuery;
 import dev.streamlake.ingest.RawIngestQuery;
+import dev.streamlake.ingest.TopicWaiter;
 import dev.streamlake.merge.MergeQuery;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
@@ -27,6 +28,8 @@ public final class AllInOneJob {
       return;
     }
     CommandLines.logEffectiveConfig(LOG, "all-in-one", config.describe());
+    // As stage 1 alone does: wait for the topic before the session, holding no executors.
+    TopicWaiter.awaitTopics(config.rawIngest());
     run(SparkSessions.getOrCreate("streamlake all-in-one"), config);
   }
 

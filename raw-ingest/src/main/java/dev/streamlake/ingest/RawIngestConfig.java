@@ -20,6 +20,7 @@ public record RawIngestConfig(
     String startingOffsets,
     Long maxOffsetsPerTrigger,
     boolean failOnDataLoss,
+    TopicWait waitForTopic,
     Map<String, String> kafkaOptions) {
 
   /** Kafka client options pass through as {@code --kafka.<option>=<value>}. */
@@ -73,6 +74,7 @@ public record RawIngestConfig(
     m.put("starting-offsets", startingOffsets);
     m.put("max-offsets-per-trigger", maxOffsetsPerTrigger == null ? "none" : maxOffsetsPerTrigger.toString());
     m.put("fail-on-data-loss", Boolean.toString(failOnDataLoss));
+    m.put("wait-for-topic", waitForTopic.toString());
     kafkaOptions.forEach((k, v) -> m.put(k, v));
     return m;
   }

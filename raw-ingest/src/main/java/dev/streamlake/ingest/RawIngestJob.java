@@ -19,6 +19,8 @@ public final class RawIngestJob {
       return;
     }
     CommandLines.logEffectiveConfig(LOG, "raw-ingest", config.describe());
+    // Before the session: a stage waiting for its topic holds no executors of the cluster.
+    TopicWaiter.awaitTopics(config);
     SparkSession spark = SparkSessions.getOrCreate("streamlake raw-ingest");
     StreamingQuery query = RawIngestQuery.start(spark, config);
     query.awaitTermination();

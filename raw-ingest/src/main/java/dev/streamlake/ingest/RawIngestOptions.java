@@ -1,18 +1,25 @@
 package dev.streamlake.ingest;
 
 import dev.streamlake.common.ConfigException;
+import dev.streamlake.common.Durations;
 import dev.streamlake.common.StageSettings;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Option;
 
 /** Stage 1's own command-line settings: where to read Kafka and how. */
 public final class RawIngestOptions {
+
+  /** How long stage 1 waits at start for its topics when {@code --wait-for-topic} is not given. */
+  static final Duration DEFAULT_WAIT_FOR_TOPIC = Duration.ofMinutes(5);
 
   /** Options Spark's Kafka source owns; setting them through pass-through breaks exactly-once. */
   static final Set<String> SPARK_MANAGED_KAFKA_OPTIONS =
@@ -64,6 +71,14 @@ public final class RawIngestOptions {
       arity = "1",
       description = "Stop when offsets were deleted before they were read. Default: true.")
   Boolean failOnDataLoss;
+
+  @Option(
+      names = "--wait-for-topic",
+      paramLabel = "DURATION|forever",
+      description = "At start, how long to wait for the topic (or a topic matching the pattern) to"
+          + " exist, checking with a backoff of up to 30s; then stop with one message."
+          + " 0s checks once. Default: 5m.")
+  String waitForTopic;
 
   /**
    * {@code kafkaOptions}: the {@code --kafka.<client option>=<value>} settings, split off the
@@ -127,7 +142,23 @@ public final class RawIngestOptions {
         starting,
         maxOffsetsPerTrigger,
         failOnDataLoss == null || failOnDataLoss,
+        topicWait(waitForTopic),
         checkKafkaOptions(kafkaOptions));
+  }
+
+  static TopicWait topicWait(String value) {
+    if (value == null) {
+      return new TopicWait(DEFAULT_WAIT_FOR_TOPIC);
+    }
+    if (value.trim().equalsIgnoreCase("forever")) {
+      return TopicWait.FOREVER;
+    }
+    Duration d = Durations.parse(value);
+    if (d == null) {
+      throw new ConfigException("Invalid value for --wait-for-topic: '" + value + "'. Allowed: a"
+          + " duration such as 0s, 30s, 5m or 1h, or forever.");
+    }
+    return new TopicWait(d);
   }
 
   /** Refuses pass-through options that Spark's Kafka source must own. */
@@ -144,5 +175,37 @@ public final class RawIngestOptions {
   }
 
   /** How the source names its topics: Spark's {@code subscribe} or {@code subscribePattern}. */
-  record Subscription(String option, String value) {}
+  record Subscription(String option, String value) {
+
+    boolean isPattern() {
+      return option.equals("subscribePattern");
+    }
+
+    /** The topics of {@code subscribe}, split and trimmed as Spark's Kafka source does. */
+    List<String> topics() {
+      return Arrays.stream(value.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
+    }
+
+    /**
+     * True when a pattern subscription would read at least one of {@code topics}: a whole-name
+     * match, as Spark's Kafka source matches.
+     */
+    boolean matchesAny(Set<String> topics) {
+      Pattern p = Pattern.compile(value);
+      return topics.stream().anyMatch(t -> p.matcher(t).matches());
+    }
+
+    /** {@code topic 'a'}, {@code topics 'a', 'b'} or {@code a topic matching --topic-pattern 'x'}. */
+    String describe() {
+      if (isPattern()) {
+        return "a topic matching --topic-pattern '" + value + "'";
+      }
+      List<String> topics = topics();
+      return (topics.size() == 1 ? "topic " : "topics ") + quoted(topics);
+    }
+
+    static String quoted(List<String> names) {
+      return names.stream().map(n -> "'" + n + "'").collect(Collectors.joining(", "));
+    }
+  }
 }

@@ -33,6 +33,30 @@ class RawIngestConfigTest {
     assertThat(c.settings().checkpoint(RawIngestQuery.QUERY))
         .isEqualTo(dir + "/_checkpoints/sensor_readings/raw-ingest/kafka-to-raw");
     assertThat(c.settings().appId()).isEqualTo("sensor_readings-raw-ingest");
+    assertThat(c.waitForTopic()).isEqualTo(new TopicWait(Duration.ofMinutes(5)));
+  }
+
+  @Test
+  void waitForTopicTakesADurationOrForever() {
+    String[] base = {"--lake", dir.toString(), "--bootstrap-servers", "h:1", "--wait-for-topic"};
+    assertThat(parse(append(base, "30s")).waitForTopic()).isEqualTo(new TopicWait(Duration.ofSeconds(30)));
+    assertThat(parse(append(base, "0s")).waitForTopic()).isEqualTo(new TopicWait(Duration.ZERO));
+    assertThat(parse(append(base, "Forever")).waitForTopic().forever()).isTrue();
+    assertThat(parse(append(base, "forever")).describe()).containsEntry("wait-for-topic", "forever");
+    assertThat(parse(append(base, "2h")).describe()).containsEntry("wait-for-topic", "2h");
+    assertThatThrownBy(() -> parse(append(base, "a while")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid value for --wait-for-topic: 'a while'. Allowed: a duration such as 0s,"
+            + " 30s, 5m or 1h, or forever.");
+    assertThatThrownBy(() -> parse(append(base, "-5m")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--wait-for-topic: '-5m'");
+  }
+
+  private static String[] append(String[] args, String value) {
+    String[] out = java.util.Arrays.copyOf(args, args.length + 1);
+    out[args.length] = value;
+    return out;
   }
 
   @Test

@@ -3,6 +3,8 @@ package dev.streamlake.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamlake.testing.StageJars;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -51,5 +53,36 @@ class RawIngestJarIT {
     assertThat(StageJars.contains(jar, "io/delta/")).isFalse();
     assertThat(StageJars.contains(jar, "org/apache/kafka/")).isFalse();
     assertThat(StageJars.contains(jar, "scala/")).isFalse();
+    assertThat(StageJars.contains(jar, "kafkashaded/")).isFalse();
+  }
+
+  @Test
+  void databricksJarPointsTheTopicCheckAtTheRuntimesRelocatedKafkaClient() throws Exception {
+    String lister = "dev/streamlake/ingest/KafkaAdminTopicLister.class";
+    String classFile = new String(StageJars.entry(StageJars.jar("databricks"), lister),
+        StandardCharsets.ISO_8859_1);
+    assertThat(classFile).contains("kafkashaded/org/apache/kafka/clients/admin/Admin")
+        .doesNotContain("Lorg/apache/kafka/");
+    String inSparkJar = new String(StageJars.entry(StageJars.jar("spark"), lister),
+        StandardCharsets.ISO_8859_1);
+    assertThat(inSparkJar).contains("org/apache/kafka/clients/admin/Admin").doesNotContain("kafkashaded");
+  }
+
+  @Test
+  void withoutKafkaClientClassesTheTopicCheckIsSkippedAndTheJobGoesOn() throws Exception {
+    // Spark alone has no Kafka client, relocated or not: the check must step aside, not fail
+    // with NoClassDefFoundError. The job then fails further on for want of Delta, which a
+    // Databricks runtime has.
+    StageJars.Run run = StageJars.sparkSubmit(StageJars.jar("databricks"),
+        "--lake", Files.createTempDirectory("lake").toString(),
+        "--bootstrap-servers", "127.0.0.1:9", "--topic", "never-checked", "--wait-for-topic", "0s");
+    assertThat(run.output())
+        .contains("Not checking that topic 'never-checked' exists before starting: this runtime has"
+            + " no Kafka client classes")
+        .doesNotContain("NoClassDefFoundError: kafkashaded")
+        .doesNotContain("NoClassDefFoundError: org/apache/kafka")
+        .doesNotContain("TopicUnavailableException")
+        .contains("SparkContext: Running Spark version")
+        .contains("NoClassDefFoundError: io/delta/");
   }
 }

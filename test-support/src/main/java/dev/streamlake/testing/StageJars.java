@@ -24,6 +24,9 @@ public final class StageJars {
       List.of("delta-spark_", "delta-storage-", "spark-sql-kafka-0-10_", "spark-token-provider-kafka",
           "kafka-clients-", "spark-avro_", "commons-pool2-", "picocli-");
 
+  // Generous: a Spark driver starting on a loaded 2-core machine can take a minute.
+  private static final long PROBE_TIMEOUT_SECONDS = 180;
+
   private StageJars() {}
 
   /** {@code target/<module>-<version>-<classifier>.jar} of the module the test runs in. */
@@ -47,6 +50,19 @@ public final class StageJars {
   public static boolean contains(Path jar, String entryPrefix) throws IOException {
     try (JarFile f = new JarFile(jar.toFile())) {
       return f.stream().anyMatch(e -> e.getName().startsWith(entryPrefix));
+    }
+  }
+
+  /** The bytes of one entry of the jar. */
+  public static byte[] entry(Path jar, String name) throws IOException {
+    try (JarFile f = new JarFile(jar.toFile())) {
+      var entry = f.getJarEntry(name);
+      if (entry == null) {
+        throw new IllegalStateException("no " + name + " in " + jar);
+      }
+      try (InputStream in = f.getInputStream(entry)) {
+        return in.readAllBytes();
+      }
     }
   }
 
@@ -92,22 +108,56 @@ public final class StageJars {
     return java(cp, mainClass(jar), args);
   }
 
+  /**
+   * Runs the jar as {@code spark-submit --master local[1] JAR ARGS} would, in a JVM with Spark's
+   * classpath and nothing the jar must bring: what a user of a plain Spark distribution sees,
+   * including how the driver ends (exit code, what it prints).
+   */
+  public static Run sparkSubmit(Path jar, String... args) throws IOException, InterruptedException {
+    List<String> submit = new ArrayList<>(List.of("--master", "local[1]",
+        "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
+        "--conf", "spark.driver.bindAddress=127.0.0.1", jar.toAbsolutePath().toString()));
+    submit.addAll(List.of(args));
+    List<String> jvm = new ArrayList<>(
+        List.of(org.apache.spark.launcher.JavaModuleOptions.defaultModuleOptionArray()));
+    jvm.add("-XX:TieredStopAtLevel=1");
+    jvm.add("-XX:+UseSerialGC");
+    return java(jvm, sparkOnlyClasspath(), "org.apache.spark.deploy.SparkSubmit",
+        submit.toArray(String[]::new));
+  }
+
   private static Run java(List<String> classpath, String main, String... args)
+      throws IOException, InterruptedException {
+    return java(List.of(), classpath, main, args);
+  }
+
+  private static Run java(List<String> jvmOptions, List<String> classpath, String main, String... args)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx512m");
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(String.join(File.pathSeparator, classpath));
     cmd.add(main);
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+    ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
+    builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    Process p = builder.start();
+    // Read on another thread so the deadline holds even when the JVM never closes its output.
+    var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return p.getInputStream().readAllBytes();
+      } catch (IOException e) {
+        return ("(cannot read the output: " + e + ")").getBytes(StandardCharsets.UTF_8);
+      }
+    });
+    if (!p.waitFor(PROBE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new IllegalStateException("probe JVM did not finish: " + cmd);
+      throw new IllegalStateException("probe JVM did not finish within " + PROBE_TIMEOUT_SECONDS
+          + " s: " + cmd);
     }
-    return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    return new Run(p.exitValue(), new String(out.join(), StandardCharsets.UTF_8));
   }
 
   /** This test JVM's classpath without our classes and without what the -spark jar bundles. */
