@@ -174,7 +174,7 @@ class SecretMaskingIT {
    * searches cover the secret and its base64 form, as an Authorization header would carry it.
    */
   @org.junit.jupiter.api.Test
-  @Timeout(value = 8, unit = TimeUnit.MINUTES)
+  @Timeout(value = 20, unit = TimeUnit.MINUTES)
   void noRegistrySecretReachesStageTwosOutput() throws Exception {
     Repository repo = Repository.find();
     String user = "registry-user";
@@ -232,7 +232,7 @@ class SecretMaskingIT {
         StageProcess driver = StageProcess.start(repo, StageProcess.Kind.DESERIALIZE, args, run,
             List.of("-Dlog4j2.configurationFile=" + sparkDefaultLogConfig(run).toUri()));
         try {
-          await("deserialize finishes its availableNow run").atMost(RUN_TIMEOUT)
+          await("deserialize finishes its availableNow run").atMost(RUN_TIMEOUT.multipliedBy(2))
               .pollInterval(Duration.ofSeconds(1)).until(() -> !driver.isAlive());
         } finally {
           driver.stop();
