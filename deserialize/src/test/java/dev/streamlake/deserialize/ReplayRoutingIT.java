@@ -81,11 +81,7 @@ class ReplayRoutingIT {
   void aReplayWithANewSchemaFileAndANewRuleRoutesEveryRowOnce() throws Exception {
     mixedBatch();
     DeserializeConfig first = config(sensorWith(List.of()));
-    StreamingQuery failed = DeserializeQuery.start(spark, first,
-        w -> w.afterBronzeCommit(batch -> {
-          throw new IllegalStateException("stopped between the bronze and dead_letter commits");
-        }));
-    awaitEnd(failed);
+    StreamingQuery failed = stopBetweenTheCommits(first);
     assertThat(failed.exception().isDefined()).as("the first attempt stopped").isTrue();
     assertThat(coordinates("bronze")).containsOnlyKeys("0", "2", "4");
     assertThat(coordinates("dead_letter")).isEmpty();
@@ -140,11 +136,7 @@ class ReplayRoutingIT {
     // The mirror case: rows the first attempt committed to bronze fail on the replay. They stay
     // in bronze only; the rows bronze lacks get today's reason.
     DeserializeConfig first = config(sensorWith(List.of()));
-    StreamingQuery failed = DeserializeQuery.start(spark, first,
-        w -> w.afterBronzeCommit(batch -> {
-          throw new IllegalStateException("stopped between the bronze and dead_letter commits");
-        }));
-    awaitEnd(failed);
+    StreamingQuery failed = stopBetweenTheCommits(first);
     // The replay runs with the payload limit lowered below every record's size: all rows fail
     // to decode now, yet those already in bronze stay there and are not dead letters too.
     DeserializeConfig second = RawRows.withPipeline(config(sensorWith(List.of())),
@@ -163,11 +155,7 @@ class ReplayRoutingIT {
   void aBatchWithoutGoodRowsStillFixesBronzeSoAReplayCannotAddToIt() throws Exception {
     raw = List.of(RawRows.row(0, v3("a")), RawRows.row(1, null), RawRows.row(2, v3("b")));
     RawRows.append(spark, StageRuns.rawPath(lake), raw);
-    StreamingQuery failed = DeserializeQuery.start(spark, config(sensorWith(List.of())),
-        w -> w.afterBronzeCommit(batch -> {
-          throw new IllegalStateException("stopped between the bronze and dead_letter commits");
-        }));
-    awaitEnd(failed);
+    StreamingQuery failed = stopBetweenTheCommits(config(sensorWith(List.of())));
     assertThat(failed.exception().isDefined()).isTrue();
 
     Files.writeString(schemas.resolve("3.avsc"), V3);
@@ -182,6 +170,15 @@ class ReplayRoutingIT {
     assertThat(code(dead, "1")).isEqualTo("EMPTY_PAYLOAD");
     assertEveryRawRowOnce(bronze, dead);
     assertDeadLettersKeepTheRawRow();
+  }
+
+  /** Runs stage 2 until its first batch has committed bronze, then stops it there. */
+  private StreamingQuery stopBetweenTheCommits(DeserializeConfig config) throws Exception {
+    StreamingQuery q = DeserializeQuery.start(spark, config, w -> w.afterBronzeCommit(batch -> {
+      throw new IllegalStateException("stopped between the bronze and dead_letter commits");
+    }));
+    awaitEnd(q);
+    return q;
   }
 
   private PipelineConfig sensorWith(List<NamedExpression> extraRules) {
