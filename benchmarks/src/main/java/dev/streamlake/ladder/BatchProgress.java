@@ -16,10 +16,11 @@ import java.util.TreeMap;
 /**
  * One micro-batch as the query progress reports it: which query, how many input rows, when it
  * started and how long each phase took ({@code durationMs}: triggerExecution, addBatch,
- * latestOffset, queryPlanning, walCommit, commitOffsets, getBatch).
+ * latestOffset, queryPlanning, walCommit, commitOffsets, getBatch), and the JVM's CPU time when
+ * its progress was reported ({@code cpuNs}, -1 when unknown).
  */
 record BatchProgress(String queryId, String queryName, long batchId, long rows, long startMs,
-    Map<String, Long> durationsMs) {
+    Map<String, Long> durationsMs, long cpuNs) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -62,12 +63,31 @@ record BatchProgress(String queryId, String queryName, long batchId, long rows, 
         }
         out.add(new BatchProgress(p.path("id").asText(), p.path("name").asText(""),
             p.path("batchId").asLong(), p.path("numInputRows").asLong(),
-            Instant.parse(p.path("timestamp").asText()).toEpochMilli(), durations));
+            Instant.parse(p.path("timestamp").asText()).toEpochMilli(), durations,
+            n.path("cpu_ns").asLong(-1)));
       } catch (IOException | RuntimeException e) {
         // A line cut by a killed process: the others still count.
       }
     }
     return out;
+  }
+
+  /** The JVM's CPU time when the first query started, from the same file; -1 when unknown. */
+  static long firstStartCpuNs(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return -1;
+    }
+    try {
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        JsonNode n = JSON.readTree(line);
+        if (n != null && "started".equals(n.path("event").asText())) {
+          return n.path("cpu_ns").asLong(-1);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
   }
 
   /** The batches that read rows, without each query's first batch (it carries the start-up). */

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,9 +143,18 @@ final class ChildJvm {
       LOG.info("{}: done in {} s, CPU {} s", name, String.format("%.1f", wall),
           String.format("%.1f", cpu));
     }
+    Map<String, Double> threads = new TreeMap<>();
+    for (String key : metrics.stringPropertyNames()) {
+      if (key.startsWith("thread_cpu_ns.")) {
+        threads.put(key.substring("thread_cpu_ns.".length()),
+            Long.parseLong(metrics.getProperty(key)) / 1e9);
+      }
+    }
     return new RunRecord(step, label, round, records, exit, oom, wall, cpu,
-        GcLog.read(dir.resolve(GC_FILE)), pools, rss,
-        BatchProgress.read(dir.resolve(PROGRESS_FILE)), loadStart, loadEnd, dir, failure);
+        GcLog.read(dir.resolve(GC_FILE)), pools, rss, threads,
+        BatchProgress.read(dir.resolve(PROGRESS_FILE)),
+        BatchProgress.firstStartCpuNs(dir.resolve(PROGRESS_FILE)), loadStart, loadEnd, dir,
+        failure);
   }
 
   private Properties metrics() {

@@ -76,7 +76,7 @@ final class FreshnessStep {
         produced = produceAtRate(topic, rate, c.freshnessSeconds(), c.seed() + round);
         achieved = produced / ((System.nanoTime() - t0) / 1e9);
         long producedAt = System.currentTimeMillis();
-        long deadline = producedAt + Math.max(120_000L, 2_000L * c.freshnessSeconds());
+        long deadline = producedAt + Math.max(180_000L, 3_000L * c.freshnessSeconds());
         while (!caughtUp(events, producedAt) && System.currentTimeMillis() < deadline
             && pipeline.isAlive()) {
           sleep(1000);

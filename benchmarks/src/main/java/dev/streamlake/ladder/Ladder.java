@@ -189,6 +189,8 @@ public final class Ladder implements Callable<Integer> {
     LOG.info("Ladder: {} records, {} runs, steps {}; results to {}", config.records(),
         config.runs(), config.steps(), config.out());
     try (ForkedKafkaBroker broker = ForkedKafkaBroker.start()) {
+      // Ctrl-C or SIGTERM skips the try's close: stop the broker (and delete its data) anyway.
+      Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "ladder-kafka-stop"));
       StepRunner runner = new StepRunner(config, workspace, submit, broker.bootstrapServers());
       String topic = "ladder";
       results.mainTopic = TopicData.produce(broker.bootstrapServers(), spec(config, topic,

@@ -3,6 +3,7 @@ package dev.streamlake.ladder;
 import dev.streamlake.ladder.StepRunner.StageJob;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every stage with the memory step's driver heap ({@code --memory-driver-memory}, 1g) on a
@@ -53,7 +54,7 @@ final class MemoryStep {
 
   private RunRecord skipped(String step, String label, int round, String after) {
     return new RunRecord(step, label, round, records, -1, false, 0, -1, GcLog.NONE, -1, -1,
-        List.of(), Machine.loadAverage(), Machine.loadAverage(), null,
+        Map.of(), List.of(), -1, Machine.loadAverage(), Machine.loadAverage(), null,
         "not run: " + after + " failed");
   }
 }

@@ -197,12 +197,15 @@ final class ResultsWriter {
       return;
     }
     line("Each step moves the whole topic (" + fmt(r.mainTopic == null ? 0 : r.mainTopic.records())
-        + " records); records/s and CPU per million are per topic record. Median (min–max) over"
-        + " the runs; \"load\" is the 1-minute load average at the start of each run.");
+        + " records); records/s and CPU per million are per topic record, wall and CPU for the"
+        + " whole JVM, start-up included. \"Of it in the queries\": the CPU from the first"
+        + " streaming query's start to its last batch, per million records, i.e. without JVM and"
+        + " Spark start-up and shut-down. Median (min–max) over the runs; \"load\" is the"
+        + " 1-minute load average at the start of each run.");
     line("");
     line("| step | what | runs ok | wall s | records/s | CPU s | CPU s per million records |"
-        + " load at start |");
-    line("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        + " of it in the queries | load at start |");
+    line("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (Step s : Step.values()) {
       List<RunRecord> runs = r.runs(s);
       if (runs.isEmpty()) {
@@ -213,6 +216,7 @@ final class ResultsWriter {
           + r.figure(s, RunRecord::recordsPerSecond).format("%,.0f") + " | "
           + r.figure(s, RunRecord::cpuSeconds).format("%.1f") + " | "
           + r.figure(s, RunRecord::cpuSecondsPerMillion).format("%.1f") + " | "
+          + r.figure(s, RunRecord::queryCpuSecondsPerMillion).format("%.1f") + " | "
           + loads(runs) + " |");
     }
     line("");
@@ -496,6 +500,10 @@ final class ResultsWriter {
           run.wallSeconds() - batches, s));
       line("");
     }
+    if (!run.threadCpuSeconds().isEmpty()) {
+      line(threadCpu(run));
+      line("");
+    }
     if (!run.hasJfr()) {
       line("No flight recording (run with JFR on to get one).");
       line("");
@@ -528,6 +536,22 @@ final class ResultsWriter {
     jfr.threads().forEach((k, v) -> line(String.format(Locale.ROOT, "| %s | %.0f%% |", k,
         100.0 * v / Math.max(1, jfr.samples()))));
     line("");
+  }
+
+  /** The CPU of the threads alive at exit, largest first, and what ended threads used. */
+  static String threadCpu(RunRecord run) {
+    double live = run.threadCpuSeconds().values().stream().mapToDouble(Double::doubleValue).sum();
+    StringBuilder s = new StringBuilder();
+    run.threadCpuSeconds().entrySet().stream()
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(8)
+        .forEach(e -> s.append(s.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT,
+            "`%s` %.1f s (%.0f%%)", e.getKey(), e.getValue(),
+            100 * e.getValue() / Math.max(1e-9, run.cpuSeconds()))));
+    return String.format(Locale.ROOT, "CPU by thread (`/proc/self/task` at exit; digits as N;"
+        + " JIT compiler and GC threads included, which the execution samples below do not see):"
+        + " %s; threads that ended before the exit: %.1f s (%.0f%%).", s,
+        Math.max(0, run.cpuSeconds() - live),
+        100 * Math.max(0, run.cpuSeconds() - live) / Math.max(1e-9, run.cpuSeconds()));
   }
 
   private void failures() {

@@ -3,6 +3,7 @@ package dev.streamlake.ladder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One run of one step: how long it took from process start to exit (start-up included), the CPU
@@ -11,6 +12,8 @@ import java.util.List;
  *
  * @param label what distinguishes this run within its step (round, batch size, gold size, rate)
  * @param records the records the step moved (the topic's records for every throughput step)
+ * @param threadCpuSeconds CPU of the threads alive at exit, by name (JIT and GC threads too)
+ * @param queryStartCpuNs the JVM's CPU time when its first streaming query started; -1 if none
  * @param failure null when the run succeeded, else why not
  */
 record RunRecord(
@@ -25,20 +28,24 @@ record RunRecord(
     GcLog gc,
     long heapPoolPeaksBytes,
     long rssPeakBytes,
+    Map<String, Double> threadCpuSeconds,
     List<BatchProgress> batches,
+    long queryStartCpuNs,
     String loadStart,
     String loadEnd,
     Path dir,
     String failure) {
 
   RunRecord {
+    threadCpuSeconds = Map.copyOf(threadCpuSeconds);
     batches = List.copyOf(batches);
   }
 
   static RunRecord inProcess(String step, int round, long records, double wallSeconds,
       double cpuSeconds, String loadStart, String loadEnd, String failure) {
     return new RunRecord(step, "round " + round, round, records, failure == null ? 0 : 1, false,
-        wallSeconds, cpuSeconds, GcLog.NONE, -1, -1, List.of(), loadStart, loadEnd, null, failure);
+        wallSeconds, cpuSeconds, GcLog.NONE, -1, -1, Map.of(), List.of(), -1, loadStart, loadEnd, null,
+        failure);
   }
 
   boolean ok() {
@@ -52,6 +59,25 @@ record RunRecord(
   /** CPU seconds per million records. */
   double cpuSecondsPerMillion() {
     return ok() && records > 0 && cpuSeconds >= 0 ? cpuSeconds * 1e6 / records : Double.NaN;
+  }
+
+  /**
+   * CPU from the first query's start to the progress of its last batch that read rows: the
+   * queries' own work, without JVM and Spark start-up or shut-down. NaN without progress.
+   */
+  double queryCpuSeconds() {
+    List<BatchProgress> data = dataBatches();
+    if (!ok() || data.isEmpty() || queryStartCpuNs < 0) {
+      return Double.NaN;
+    }
+    long last = data.stream().mapToLong(BatchProgress::cpuNs).max().orElse(-1);
+    return last < queryStartCpuNs ? Double.NaN : (last - queryStartCpuNs) / 1e9;
+  }
+
+  /** {@link #queryCpuSeconds} per million records. */
+  double queryCpuSecondsPerMillion() {
+    double q = queryCpuSeconds();
+    return records > 0 ? q * 1e6 / records : Double.NaN;
   }
 
   /** Micro-batches that read rows. */

@@ -57,17 +57,25 @@ final class Targets {
         x(ratio), ratio >= 1.5 ? Status.MET : Status.NOT_MET, profiled(r, Step.STAGE1));
   }
 
+  /**
+   * Per-record CPU is judged on the queries' own CPU (from the first query's start to its last
+   * batch), as for a stream that runs for days; the whole JVM's, start-up included, is shown next
+   * to it.
+   */
   private static Target stage2(Results r) {
-    Figure s2 = r.figure(Step.STAGE2, RunRecord::cpuSecondsPerMillion);
-    Figure copy = r.figure(Step.COPY, RunRecord::cpuSecondsPerMillion);
+    Figure s2 = r.figure(Step.STAGE2, RunRecord::queryCpuSecondsPerMillion);
+    Figure copy = r.figure(Step.COPY, RunRecord::queryCpuSecondsPerMillion);
+    Figure s2All = r.figure(Step.STAGE2, RunRecord::cpuSecondsPerMillion);
+    Figure copyAll = r.figure(Step.COPY, RunRecord::cpuSecondsPerMillion);
     String name = "stage 2 CPU per record vs a raw -> Delta copy that does not decode";
     if (!s2.isMeasured() || !copy.isMeasured()) {
       return new Target(name, "<= 2x", "n/a", "n/a", Status.NOT_MEASURED, List.of());
     }
     double ratio = s2.median() / copy.median();
     return new Target(name, "<= 2x",
-        String.format(Locale.ROOT, "stage 2 %.1f CPU s per million records, copy %.1f",
-            s2.median(), copy.median()),
+        String.format(Locale.ROOT, "in the queries: stage 2 %.1f, copy %.1f CPU s per million"
+            + " records; whole JVM, start-up included: %.1f vs %.1f (%.2fx)", s2.median(),
+            copy.median(), s2All.median(), copyAll.median(), s2All.median() / copyAll.median()),
         x(ratio), ratio <= 2 ? Status.MET : Status.NOT_MET, profiled(r, Step.STAGE2));
   }
 
@@ -97,24 +105,37 @@ final class Targets {
   }
 
   private static Target cpuTotal(Results r) {
-    Figure s1 = r.figure(Step.STAGE1, RunRecord::cpuSecondsPerMillion);
-    Figure s2 = r.figure(Step.STAGE2, RunRecord::cpuSecondsPerMillion);
-    Figure s3 = r.figure(Step.STAGE3, RunRecord::cpuSecondsPerMillion);
-    Figure mono = r.figure(Step.MONOLITH, RunRecord::cpuSecondsPerMillion);
+    List<Step> stages = List.of(Step.STAGE1, Step.STAGE2, Step.STAGE3);
     String name = "the three stages together, CPU per million records, vs the monolith";
-    if (!s1.isMeasured() || !s2.isMeasured() || !s3.isMeasured() || !mono.isMeasured()) {
+    double total = 0;
+    double totalAll = 0;
+    StringBuilder parts = new StringBuilder();
+    for (Step s : stages) {
+      Figure q = r.figure(s, RunRecord::queryCpuSecondsPerMillion);
+      if (!q.isMeasured()) {
+        return new Target(name, "<= 1.0x", "n/a", "n/a", Status.NOT_MEASURED, List.of());
+      }
+      total += q.median();
+      totalAll += r.figure(s, RunRecord::cpuSecondsPerMillion).median();
+      parts.append(parts.length() == 0 ? "" : " + ").append(String.format(Locale.ROOT, "%.1f",
+          q.median()));
+    }
+    Figure mono = r.figure(Step.MONOLITH, RunRecord::queryCpuSecondsPerMillion);
+    Figure monoAll = r.figure(Step.MONOLITH, RunRecord::cpuSecondsPerMillion);
+    if (!mono.isMeasured()) {
       return new Target(name, "<= 1.0x", "n/a", "n/a", Status.NOT_MEASURED, List.of());
     }
-    double total = s1.median() + s2.median() + s3.median();
     double ratio = total / mono.median();
     // The stage that costs most explains a miss best.
-    Step worst = List.of(Step.STAGE1, Step.STAGE2, Step.STAGE3).stream()
-        .max(Comparator.comparingDouble(s -> r.figure(s, RunRecord::cpuSecondsPerMillion).median()))
+    Step worst = stages.stream()
+        .max(Comparator.comparingDouble(s -> r.figure(s, RunRecord::queryCpuSecondsPerMillion)
+            .median()))
         .orElse(Step.STAGE2);
     return new Target(name, "<= 1.0x",
-        String.format(Locale.ROOT, "stages %.1f + %.1f + %.1f = %.1f CPU s per million records"
-            + " (stage 3 in one availableNow run); monolith %.1f (batches of 200,000)",
-            s1.median(), s2.median(), s3.median(), total, mono.median()),
+        String.format(Locale.ROOT, "in the queries: stages %s = %.1f CPU s per million records"
+            + " (stage 3 in one availableNow run), monolith %.1f (batches of 200,000); whole"
+            + " JVMs, start-up included: %.1f vs %.1f (%.2fx)", parts, total, mono.median(),
+            totalAll, monoAll.median(), totalAll / monoAll.median()),
         x(ratio), ratio <= 1.0 ? Status.MET : Status.NOT_MET, profiled(r, worst));
   }
 

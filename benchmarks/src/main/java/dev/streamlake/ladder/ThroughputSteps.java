@@ -147,8 +147,8 @@ final class ThroughputSteps {
 
   private RunRecord missing(Step step, int round, String why) {
     return new RunRecord(step.figureName, "round " + round, round, records, -1, false, 0, -1,
-        GcLog.NONE, -1, -1, List.of(), Machine.loadAverage(), Machine.loadAverage(), null,
-        "not run: " + why + " (its producing stage failed)");
+        GcLog.NONE, -1, -1, Map.of(), List.of(), -1, Machine.loadAverage(),
+        Machine.loadAverage(), null, "not run: " + why + " (its producing stage failed)");
   }
 
   /** True when a table folder holds a Delta log. */

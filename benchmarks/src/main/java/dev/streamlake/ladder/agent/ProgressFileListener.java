@@ -1,6 +1,7 @@
 package dev.streamlake.ladder.agent;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,9 @@ import org.apache.spark.sql.streaming.StreamingQueryListener;
  * Writes every streaming query event of the driver as one JSON line to the file named by system
  * property {@value #FILE_PROPERTY}: {@code started} and {@code terminated} with the wall clock,
  * and {@code progress} with Spark's own progress JSON (batch id, input rows, durations).
+ *
+ * <p>Each line also carries the JVM's CPU time at the event ({@code cpu_ns}): the CPU from the
+ * first query's start to its last batch's progress is the queries' own, start-up excluded.
  *
  * <p>Registered from the command line, so the stages run unchanged:
  * {@code --conf spark.sql.streaming.streamingQueryListeners=dev.streamlake.ladder.agent.ProgressFileListener}.
@@ -32,13 +36,15 @@ public final class ProgressFileListener extends StreamingQueryListener {
 
   @Override
   public void onQueryStarted(QueryStartedEvent event) {
-    write("{\"event\":\"started\",\"at\":" + System.currentTimeMillis() + ",\"id\":\""
+    write("{\"event\":\"started\",\"at\":" + System.currentTimeMillis() + ",\"cpu_ns\":"
+        + cpuNanos() + ",\"id\":\""
         + event.id() + "\",\"name\":" + quote(event.name()) + "}");
   }
 
   @Override
   public void onQueryProgress(QueryProgressEvent event) {
-    write("{\"event\":\"progress\",\"at\":" + System.currentTimeMillis() + ",\"progress\":"
+    write("{\"event\":\"progress\",\"at\":" + System.currentTimeMillis() + ",\"cpu_ns\":"
+        + cpuNanos() + ",\"progress\":"
         + event.progress().json() + "}");
   }
 
@@ -53,6 +59,13 @@ public final class ProgressFileListener extends StreamingQueryListener {
     String error = event.exception().isDefined() ? event.exception().get() : null;
     write("{\"event\":\"terminated\",\"at\":" + System.currentTimeMillis() + ",\"id\":\""
         + event.id() + "\",\"exception\":" + quote(error) + "}");
+  }
+
+  /** The JVM's CPU time so far (all threads), so CPU can be split into start-up and queries. */
+  private static long cpuNanos() {
+    Object os = ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun
+        ? sun.getProcessCpuTime() : -1;
   }
 
   private synchronized void write(String line) {

@@ -9,10 +9,12 @@ import java.lang.management.MemoryType;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.TreeMap;
 
 /**
  * Entry point of every child JVM the ladder starts: {@code StepMain <main class> <args...>}.
@@ -22,7 +24,7 @@ import java.util.Arrays;
  *   <li>At exit, from a shutdown hook, it writes what the JVM used to the file named by system
  *       property {@value #METRICS_PROPERTY}: process CPU time (all threads, JIT and GC included),
  *       the sum of the heap pools' peaks, the peak resident set ({@code VmHWM}), GC counts and
- *       time. The parent cannot read {@code /proc/<pid>/stat} of a child that has already exited,
+ *       time, and the CPU of each live thread by name. The parent cannot read {@code /proc/<pid>/stat} of a child that has already exited,
  *       so the child reports itself.
  *   <li>It dies with the ladder: the parent holds the write end of this process's stdin and
  *       never writes; EOF means the parent is gone (kill -9 included), and the JVM exits.
@@ -86,12 +88,47 @@ public final class StepMain {
     b.append("gc_count=").append(gcCount).append('\n');
     b.append("gc_ms=").append(gcMs).append('\n');
     b.append("rss_peak_bytes=").append(peakRss()).append('\n');
+    appendThreadCpu(b);
     try {
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
       Files.writeString(tmp, b.toString(), StandardCharsets.UTF_8);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       System.err.println("StepMain: cannot write metrics to " + file + ": " + e);
+    }
+  }
+
+  /**
+   * CPU of each native thread still alive, JIT compiler and GC threads included (which no Java
+   * profile shows), summed by name with digits as N: {@code thread_cpu_ns.<name>=<ns>}. From
+   * {@code /proc/self/task/<tid>/stat} (utime + stime, in clock ticks of 10 ms).
+   */
+  private static void appendThreadCpu(StringBuilder b) {
+    TreeMap<String, Long> byName = new TreeMap<>();
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+      for (Path task : tasks) {
+        String stat;
+        try {
+          stat = Files.readString(task.resolve("stat"));
+        } catch (IOException gone) {
+          continue;
+        }
+        int open = stat.indexOf('(');
+        int close = stat.lastIndexOf(')');
+        if (open < 0 || close < open) {
+          continue;
+        }
+        String name = stat.substring(open + 1, close).replaceAll("[0-9]+", "N")
+            .replaceAll("[^A-Za-z0-9#.-]+", "_");
+        String[] f = stat.substring(close + 2).split(" ");
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        byName.merge(name, ticks * 10_000_000L, Long::sum);
+      }
+    } catch (IOException | RuntimeException e) {
+      return;
+    }
+    for (String name : byName.keySet()) {
+      b.append("thread_cpu_ns.").append(name).append('=').append(byName.get(name)).append('\n');
     }
   }
 
