@@ -125,6 +125,11 @@ public final class Ladder implements Callable<Integer> {
       + " profiles of targets not met).")
   boolean noJfr;
 
+  @Option(names = "--child-jvm-flags", description = "Extra JVM flags of every Spark step,"
+      + " space-separated, e.g. \"-XX:TieredStopAtLevel=1\" for a faster smoke run. Default none:"
+      + " the JVM's defaults, as spark-submit gives a driver.")
+  String childJvmFlags = "";
+
   @Option(names = "--step-timeout", description = "Seconds one Spark step may take."
       + " Default max(1800, 3 s per 1,000 records).")
   Long stepTimeout;
@@ -171,7 +176,9 @@ public final class Ladder implements Callable<Integer> {
         longs("--freshness-rates", freshnessRates != null ? freshnessRates
             : quick ? "1000,5000" : "1000,5000,10000,20000").stream().map(Long::intValue).toList(),
         freshnessSeconds != null ? freshnessSeconds : quick ? 60 : 120,
-        seed, brokenPct, sensors, days, !noJfr, timeout, commandLine);
+        seed, brokenPct, sensors, days, !noJfr,
+        childJvmFlags.isBlank() ? List.of() : List.of(childJvmFlags.trim().split("\\s+")),
+        timeout, commandLine);
   }
 
   /** Runs the selected steps and writes the results file, also when a step throws. */
@@ -183,7 +190,8 @@ public final class Ladder implements Callable<Integer> {
     }
     workspace.sparkHome();
     Results results = new Results(config);
-    SparkSubmit submit = new SparkSubmit(workspace, config.cores(), config.jfr());
+    SparkSubmit submit = new SparkSubmit(workspace, config.cores(), config.jfr(),
+        config.childJvmFlags());
     results.sparkConfs = submit.confs();
     results.jvmFlags = submit.jvmFlags();
     LOG.info("Ladder: {} records, {} runs, steps {}; results to {}", config.records(),

@@ -16,6 +16,7 @@ import java.util.Set;
  * @param fixedCostRecords records the per-batch fixed cost runs move, per stage and batch size
  * @param goldRows the two gold sizes of the gold-scale step, small first
  * @param freshnessRates records per second the freshness producer sends, one run each
+ * @param childJvmFlags extra JVM flags of every Spark step (none for real measurements)
  * @param stepTimeoutSeconds the longest one Spark step may take before it is stopped
  */
 record LadderConfig(
@@ -43,6 +44,7 @@ record LadderConfig(
     int sensors,
     int days,
     boolean jfr,
+    List<String> childJvmFlags,
     long stepTimeoutSeconds,
     List<String> commandLine) {
 
@@ -51,6 +53,7 @@ record LadderConfig(
     goldRows = List.copyOf(goldRows);
     freshnessRates = List.copyOf(freshnessRates);
     commandLine = List.copyOf(commandLine);
+    childJvmFlags = List.copyOf(childJvmFlags);
     List<String> errors = new ArrayList<>();
     if (records < 1000) {
       errors.add("--records must be at least 1000, not " + records);

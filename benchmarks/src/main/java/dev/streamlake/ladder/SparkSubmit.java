@@ -25,12 +25,14 @@ final class SparkSubmit {
   private final Path agentClasses;
   private final int cores;
   private final boolean jfr;
+  private final List<String> extraJvmFlags;
 
-  SparkSubmit(Workspace workspace, int cores, boolean jfr) {
+  SparkSubmit(Workspace workspace, int cores, boolean jfr, List<String> extraJvmFlags) {
     this.workspace = workspace;
     this.agentClasses = workspace.agentClasses();
     this.cores = cores;
     this.jfr = jfr;
+    this.extraJvmFlags = List.copyOf(extraJvmFlags);
   }
 
   /** The Spark settings every step runs with, besides the ones naming its own files. */
@@ -54,6 +56,7 @@ final class SparkSubmit {
     List<String> f = new ArrayList<>();
     f.add("-XX:+ExitOnOutOfMemoryError");
     f.addAll(Arrays.asList(JavaModuleOptions.defaultModuleOptionArray()));
+    f.addAll(extraJvmFlags);
     return f;
   }
 
