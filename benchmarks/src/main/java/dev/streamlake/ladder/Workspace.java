@@ -1,0 +1,142 @@
+package dev.streamlake.ladder;
+
+import dev.streamlake.ladder.agent.ProgressFileListener;
+import dev.streamlake.ladder.agent.StepMain;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Where the built pieces are (the Spark home, the stage jars, the ladder's own job jar, the
+ * Kafka broker jars) and where a ladder run writes (one folder per step run under the work folder).
+ */
+record Workspace(Path root, Path work) {
+
+  static final String BUILD_HINT =
+      "build them first: mvn -B -pl benchmarks -am -DskipTests package (scripts/ladder.sh does)";
+
+  /** The checkout above {@code start}: the first folder with a pom.xml and raw-ingest/. */
+  static Path findRoot(Path start) {
+    for (Path dir = start.toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      if (Files.isRegularFile(dir.resolve("pom.xml")) && Files.isDirectory(dir.resolve("raw-ingest"))) {
+        return dir;
+      }
+    }
+    throw new IllegalStateException("Cannot find the StreamLake checkout (a folder with pom.xml and"
+        + " raw-ingest/) in " + start.toAbsolutePath() + " or above; run from inside it or pass --repo");
+  }
+
+  Path sparkHome() {
+    Path home = root.resolve("spark-home/target/spark-home");
+    if (!Files.isDirectory(home.resolve("jars"))) {
+      throw new IllegalStateException("No Spark home at " + home + ": " + BUILD_HINT);
+    }
+    return home;
+  }
+
+  /** {@code <module>/target/<module>-<version>-spark.jar}. */
+  Path sparkJar(String module) {
+    Path target = root.resolve(module).resolve("target");
+    try (Stream<Path> files = Files.isDirectory(target) ? Files.list(target) : Stream.empty()) {
+      return files.filter(p -> {
+        String n = p.getFileName().toString();
+        return n.startsWith(module + "-") && n.endsWith("-spark.jar");
+      }).findFirst().orElseThrow(() -> new IllegalStateException(
+          "No " + module + "/target/" + module + "-*-spark.jar: " + BUILD_HINT));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  Path kafkaBrokerLib() {
+    Path lib = root.resolve("kafka-broker/target/lib");
+    if (!Files.isDirectory(lib)) {
+      throw new IllegalStateException("No Kafka broker jars at " + lib + ": " + BUILD_HINT);
+    }
+    return lib;
+  }
+
+  /** The folder of one run of one step: {@code work/<step>/<label>}. */
+  Path runDir(String step, String label) {
+    return work.resolve(step.replaceAll("[^A-Za-z0-9._-]", "_"))
+        .resolve(label.replaceAll("[^A-Za-z0-9._-]", "_"));
+  }
+
+  /**
+   * {@code work/agent}: the class files every child JVM runs with (StepMain, the progress
+   * listener), copied out of this JVM's classpath so the children get nothing else of it.
+   */
+  Path agentClasses() {
+    Path dir = work.resolve("agent");
+    for (Class<?> c : List.of(StepMain.class, ProgressFileListener.class)) {
+      String resource = c.getName().replace('.', '/') + ".class";
+      Path target = dir.resolve(resource);
+      try (InputStream in = c.getClassLoader().getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IllegalStateException("Cannot find class file " + resource);
+        }
+        Files.createDirectories(target.getParent());
+        Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return dir;
+  }
+
+  /** Marks a work folder as the ladder's, so a reset never empties anything else. */
+  static final String MARKER = ".streamlake-ladder";
+
+  /** Empties the work folder of an earlier run; refuses a folder the ladder did not create. */
+  void reset() {
+    if (Files.isDirectory(work)) {
+      try (Stream<Path> entries = Files.list(work)) {
+        if (entries.findAny().isPresent() && !Files.exists(work.resolve(MARKER))) {
+          throw new IllegalStateException("--work " + work + " is not empty and not a ladder work"
+              + " folder (no " + MARKER + " file); choose an empty or new folder");
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      deleteRecursively(work);
+    }
+    try {
+      Files.createDirectories(work);
+      Files.writeString(work.resolve(MARKER), "work folder of dev.streamlake.ladder.Ladder\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot delete " + dir, e);
+    }
+  }
+
+  /** Parquet files of a Delta table (no deletes happened, so all of them are live). */
+  static long dataFiles(Path table) {
+    if (!Files.isDirectory(table)) {
+      return 0;
+    }
+    try (Stream<Path> paths = Files.walk(table)) {
+      return paths.filter(p -> p.getFileName().toString().endsWith(".parquet"))
+          .filter(p -> !p.toString().contains("_delta_log")).count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package dev.streamlake.ladder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The small version of the ladder, so it cannot rot: a few thousand records, one run, the two
+ * in-process limits, the textbook anchor and stages 1 and 2 (stage 2 reads stage 1's raw table),
+ * each Spark step through SparkSubmit with the stage jars as built. About two minutes on an idle
+ * 2-core machine.
+ */
+class LadderIT {
+  @TempDir Path dir;
+
+  @Test
+  void tinyLadderMeasuresEveryStepItRunsAndWritesEverySection() throws Exception {
+    Path out = dir.resolve("results.md");
+    Ladder ladder = new Ladder();
+    new CommandLine(ladder).parseArgs("--records", "3000", "--runs", "1",
+        "--steps", "drain,decode,textbook,stage1,stage2", "--out", out.toString(),
+        "--work", dir.resolve("work").toString(),
+        // Only the plumbing is checked here, not speed: the client compiler halves start-up CPU.
+        "--child-jvm-flags", "-XX:TieredStopAtLevel=1");
+
+    Results results = Ladder.run(ladder.toConfig());
+
+    assertThat(results.stoppedEarly).isFalse();
+    assertThat(results.mainTopic.records()).isEqualTo(3000);
+    List<RunRecord> runs = new ArrayList<>();
+    results.throughput.values().forEach(runs::addAll);
+    assertThat(runs).extracting(RunRecord::step).containsExactlyInAnyOrder("limit.kafka-drain",
+        "limit.avro-decode", "anchor.textbook", "stage1.raw-ingest", "stage2.deserialize");
+    assertThat(runs).allSatisfy(r -> {
+      assertThat(r.failure()).as(r.step()).isNull();
+      assertThat(r.wallSeconds()).as(r.step()).isPositive();
+      assertThat(r.cpuSeconds()).as(r.step()).isPositive();
+      assertThat(r.recordsPerSecond()).as(r.step()).isPositive();
+    });
+    for (Step spark : List.of(Step.TEXTBOOK, Step.STAGE1, Step.STAGE2)) {
+      RunRecord r = results.lastOk(spark);
+      assertThat(r.progressRows()).as(spark.figureName).isEqualTo(3000);
+      assertThat(r.batchSeconds()).as(spark.figureName).isPositive();
+      assertThat(r.gc().peakBeforeGcBytes()).as(spark.figureName).isPositive();
+      assertThat(r.hasJfr()).as(spark.figureName).isTrue();
+    }
+    assertThat(JfrSummary.read(results.lastOk(Step.STAGE2).jfr(), 5).samples()).isPositive();
+
+    String text = Files.readString(out);
+    assertThat(text).contains(ResultsWriter.SECTIONS);
+    assertThat(text).contains("| stage 1 records/s vs the textbook");
+    assertThat(Targets.evaluate(results).get(0).status()).isNotEqualTo(Targets.Status.NOT_MEASURED);
+  }
+}

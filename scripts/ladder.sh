@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The performance ladder (benchmarks/README.md): the limits, the anchors and the three stage jars
+# on the same data, each step a fresh spark-submit JVM, and a results file with a verdict per
+# target. All arguments go to the ladder (--help lists them); for example
+#   scripts/ladder.sh --quick                      # 200,000 records, about an hour on 2 busy cores
+#   scripts/ladder.sh                              # the full run: 5,000,000 records, 3 runs each
+#   scripts/ladder.sh --records 1000000 --runs 3 --out benchmarks/ladder-results-1m.md
+# Environment: LADDER_HEAP (the ladder JVM's own heap, default -Xmx2g),
+#   LADDER_SKIP_BUILD=1 (use the last build).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+heap=${LADDER_HEAP:--Xmx2g}
+module=$STREAMLAKE_ROOT/benchmarks
+out=$module/target
+
+cd "$STREAMLAKE_ROOT"
+if [ "${LADDER_SKIP_BUILD:-}" != 1 ]; then
+  say "building the stage jars, the Spark home and the benchmarks (mvn -B -q -pl benchmarks -am package -DskipTests)"
+  mvn -B -q -pl benchmarks -am package -DskipTests
+fi
+[ -f "$out/bench.classpath" ] || die "no $out/bench.classpath: build the benchmarks module first"
+cp="$out/classes:$(cat "$out/bench.classpath")"
+
+say "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, load average $(cat /proc/loadavg)"
+# shellcheck disable=SC2086
+exec java $heap $JAVA_OPENS -cp "$cp" \
+  -Dstreamlake.kafka.broker.lib="$STREAMLAKE_ROOT/kafka-broker/target/lib" \
+  -Dstreamlake.ladder.command="scripts/ladder.sh $*" \
+  dev.streamlake.ladder.Ladder "$@"
