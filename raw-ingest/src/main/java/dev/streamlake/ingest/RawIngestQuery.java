@@ -6,7 +6,9 @@ import static org.apache.spark.sql.functions.current_timestamp;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableSchemas;
 import dev.streamlake.common.UtcDates;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -50,19 +52,26 @@ public final class RawIngestQuery {
   }
 
   static DataStreamReader source(SparkSession spark, RawIngestConfig config) {
-    DataStreamReader r =
-        spark.readStream()
-            .format("kafka")
-            .option("kafka.bootstrap.servers", config.bootstrapServers())
-            .option(config.subscription().option(), config.subscription().value())
-            .option("startingOffsets", config.startingOffsets())
-            .option("failOnDataLoss", config.failOnDataLoss())
-            .option("includeHeaders", true)
-            .options(config.kafkaOptions());
+    return spark.readStream().format("kafka").options(sourceOptions(config));
+  }
+
+  /**
+   * Every option of the Kafka source. The pass-through options go in first, so the ones the stage
+   * owns (subscription, offsets, {@code includeHeaders}) are set last and always win.
+   */
+  static Map<String, String> sourceOptions(RawIngestConfig config) {
+    Map<String, String> o = new LinkedHashMap<>(config.sourceOptions());
+    o.putAll(config.kafkaOptions());
+    o.put("kafka.bootstrap.servers", config.bootstrapServers());
+    o.put(config.subscription().option(), config.subscription().value());
+    o.put("startingOffsets", config.startingOffsets());
+    o.put("failOnDataLoss", Boolean.toString(config.failOnDataLoss()));
     if (config.maxOffsetsPerTrigger() != null) {
-      r = r.option("maxOffsetsPerTrigger", config.maxOffsetsPerTrigger());
+      o.put("maxOffsetsPerTrigger", config.maxOffsetsPerTrigger().toString());
     }
-    return r;
+    // Raw keeps every header a producer sent.
+    o.put("includeHeaders", "true");
+    return o;
   }
 
   /** The Kafka source's columns as the raw table stores them. */
