@@ -33,7 +33,8 @@ public final class CommonOptions {
   @Option(
       names = "--trigger",
       paramLabel = "T",
-      description = "availableNow | processingTime:<duration> (e.g. processingTime:15m). Default per stage.")
+      description = "availableNow | processingTime:<duration> (e.g. processingTime:15m) | default"
+          + " (the stage's own: raw-ingest 30s, deserialize 1m, merge 15m).")
   String trigger;
 
   @Option(
@@ -82,7 +83,8 @@ public final class CommonOptions {
     if (format != null) {
       pipeline = pipeline.withFormat(PipelineConfig.PayloadFormat.parse("--format", format));
     }
-    TriggerSpec t = trigger == null ? defaultTrigger : TriggerSpec.parse("--trigger", trigger);
+    TriggerSpec t =
+        trigger == null ? defaultTrigger : TriggerSpec.parse("--trigger", trigger, defaultTrigger);
     LakeLayout layout = new LakeLayout(root, pipeline.name(), namespace);
     String id = appId == null ? pipeline.name() + "-" + stage.id() : appId.trim();
     if (id.isEmpty()) {

@@ -113,4 +113,12 @@ class CommonOptionsTest {
             + " tables unless --catalog and --schema name them (for example --lake /tmp/lake or"
             + " --lake /Volumes/main/sensors/checkpoints).");
   }
+
+  @Test
+  void triggerDefaultIsTheStagesOwnSoOneJobParameterServesEveryStage() {
+    assertThat(parse("--lake", "/tmp/lake", "--trigger", "default").trigger())
+        .isEqualTo(TriggerSpec.processingTime(Duration.ofMinutes(15)));
+    assertThat(parse("--lake", "/tmp/lake", "--trigger", "availableNow").trigger())
+        .isEqualTo(TriggerSpec.availableNow());
+  }
 }

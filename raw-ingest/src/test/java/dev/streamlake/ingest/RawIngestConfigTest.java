@@ -90,8 +90,9 @@ class RawIngestConfigTest {
     assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
             "--trigger", "every 5 minutes"))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("Invalid value for --trigger: 'every 5 minutes'. Allowed: availableNow, or"
-            + " processingTime:<duration> with a duration such as 500ms, 30s, 15m or 1h.");
+        .hasMessage("Invalid value for --trigger: 'every 5 minutes'. Allowed: availableNow,"
+            + " processingTime:<duration> with a duration such as 500ms, 30s, 15m or 1h, or"
+            + " default (the stage's own).");
   }
 
   @Test
