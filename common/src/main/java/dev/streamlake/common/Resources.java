@@ -7,11 +7,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.SparkConf;
-import org.apache.spark.SparkEnv;
-import scala.Tuple2;
 
 /**
  * Opens the files config names: a {@code classpath:} resource, a local path (which includes
@@ -20,13 +15,14 @@ import scala.Tuple2;
  * {@code file:}).
  *
  * <p>The pipeline file is read on the driver before Spark starts, and schema files are also read
- * on executors; both read a URI through Hadoop with the Spark configuration's
- * {@code spark.hadoop.*} settings, so credentials configured for Spark's own reads apply here too.
+ * on executors; both read a URI through Hadoop ({@link HadoopFiles}).
+ *
+ * <p>This class names no Hadoop or Spark type: a Spark Connect client (Databricks serverless) has
+ * neither, and the JVM would refuse to load a class whose methods mention them, even for a
+ * {@code classpath:} or local file.
  */
 public final class Resources {
   public static final String CLASSPATH = "classpath:";
-
-  private static final String SPARK_HADOOP_PREFIX = "spark.hadoop.";
 
   private Resources() {}
 
@@ -42,7 +38,13 @@ public final class Resources {
     }
     URI uri = hadoopUri(location);
     if (uri != null) {
-      return openWithHadoop(uri);
+      try {
+        return HadoopFiles.open(uri);
+      } catch (LinkageError noHadoop) {
+        throw new IOException("this JVM has no Hadoop file system to read " + location + " with"
+            + " (a Spark Connect client, such as Databricks serverless, has none): use a"
+            + " /Volumes/... path or classpath:", noHadoop);
+      }
     }
     Path p = Path.of(location);
     if (!Files.isRegularFile(p)) {
@@ -68,43 +70,5 @@ public final class Resources {
     } catch (URISyntaxException e) {
       return null;
     }
-  }
-
-  private static InputStream openWithHadoop(URI uri) throws IOException {
-    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(uri);
-    FileSystem fs;
-    try {
-      fs = path.getFileSystem(hadoopConfiguration());
-    } catch (IOException e) {
-      throw new IOException("no file system for " + uri + " (" + e.getMessage() + ")", e);
-    }
-    // Hadoop throws FileNotFoundException for a missing file, which callers tell from other
-    // failures; a folder is "not a file" in the same sense.
-    if (fs.getFileStatus(path).isDirectory()) {
-      throw new FileNotFoundException(uri + " is a folder, not a file");
-    }
-    return fs.open(path);
-  }
-
-  /**
-   * Hadoop settings as Spark would give them: the {@code spark.hadoop.*} settings of the running
-   * Spark (driver or executor) or, before Spark starts, of the submitted configuration.
-   */
-  static Configuration hadoopConfiguration() {
-    SparkConf spark;
-    try {
-      SparkEnv env = SparkEnv.get();
-      spark = env != null ? env.conf() : new SparkConf();
-    } catch (LinkageError noSparkCore) {
-      // A Spark Connect client has no SparkEnv: the plain Hadoop defaults are all there is.
-      return new Configuration();
-    }
-    Configuration conf = new Configuration();
-    for (Tuple2<String, String> kv : spark.getAll()) {
-      if (kv._1().startsWith(SPARK_HADOOP_PREFIX)) {
-        conf.set(kv._1().substring(SPARK_HADOOP_PREFIX.length()), kv._2());
-      }
-    }
-    return conf;
   }
 }

@@ -1,6 +1,7 @@
 package dev.streamlake.launcher;
 
 import dev.streamlake.common.CommandLines;
+import dev.streamlake.common.SparkApi;
 import dev.streamlake.common.SparkSessions;
 import dev.streamlake.deserialize.DeserializeQuery;
 import dev.streamlake.ingest.RawIngestQuery;
@@ -32,6 +33,9 @@ public final class AllInOneJob {
 
   /** Runs the pipeline until it fails (always-on) or has processed everything (availableNow). */
   public static void run(SparkSession spark, AllInOneConfig config) throws TimeoutException {
+    // Checked before any stage starts, so no stage runs alone on a session the others refuse.
+    SparkApi.requireClassic(spark, "deserialize", "it classifies records over RDDs and Spark's"
+        + " internal rows");
     PipelineSupervisor supervisor = new PipelineSupervisor(spark);
     List<PipelineSupervisor.QueryStarter> stages = List.of(
         () -> RawIngestQuery.start(spark, config.rawIngest()),

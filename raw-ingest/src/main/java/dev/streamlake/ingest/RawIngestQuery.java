@@ -3,6 +3,8 @@ package dev.streamlake.ingest;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.current_timestamp;
 
+import dev.streamlake.common.ConfigException;
+import dev.streamlake.common.SparkApi;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableSchemas;
 import dev.streamlake.common.UtcDates;
@@ -33,6 +35,7 @@ public final class RawIngestQuery {
   public static StreamingQuery start(SparkSession spark, RawIngestConfig config)
       throws TimeoutException {
     StageSettings s = config.settings();
+    requireCatalogTableOnConnect(spark, s);
     s.raw().ensureExists(spark, TableSchemas.raw(), List.of(TableSchemas.INGEST_DATE));
     Dataset<Row> raw = toRaw(source(spark, config).load());
     StreamingQuery query =
@@ -49,6 +52,20 @@ public final class RawIngestQuery {
         config.subscription().option(), config.subscription().value(), s.raw(),
         s.checkpoint(QUERY));
     return query;
+  }
+
+  /**
+   * Stage 1 uses only the DataFrame and streaming API, so it runs on Spark Connect (Databricks
+   * serverless, standard access mode), but there a Delta table is reached by its catalog name:
+   * checking a path table needs the classic session's internals.
+   */
+  static void requireCatalogTableOnConnect(SparkSession spark, StageSettings s) {
+    if (s.raw().isPath() && SparkApi.of(spark) == SparkApi.CONNECT) {
+      throw new ConfigException("The raw table is the path " + s.raw() + ", but this session is"
+          + " Spark Connect (Databricks serverless or a cluster in standard access mode), which"
+          + " reaches Delta tables by their Unity Catalog names: set --catalog and --schema, or"
+          + " --raw-table <catalog>.<schema>.<table>.");
+    }
   }
 
   static DataStreamReader source(SparkSession spark, RawIngestConfig config) {
