@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -120,6 +119,11 @@ final class BundleValidator {
 
     List<String> running = created.entrySet().stream()
         .filter(e -> DeployFileValidator.runsBySelf(e.getValue())).map(Map.Entry::getKey).toList();
+    if ("development".equals(r.mode()) && !running.isEmpty()) {
+      // The CLI's development mode pauses only schedules without a pause_status of their own.
+      problems.add(w + ": jobs " + running + " would start by themselves in a development"
+          + " target; set their *_pause_status to PAUSED there and start them with bundle run");
+    }
     if (running.size() > 1) {
       problems.add(w + ": jobs " + running + " would all run (schedule or continuous job"
           + " unpaused), but the shapes share the pipeline's tables and checkpoints: pause all"
@@ -252,7 +256,6 @@ final class BundleValidator {
       if (byTask.values().stream().distinct().count() <= 1) {
         continue;
       }
-      Map<String, String> first = byTask.values().iterator().next();
       Set<String> keys = new TreeSet<>();
       byTask.values().forEach(m -> keys.addAll(m.keySet()));
       List<String> differing = keys.stream()
@@ -261,7 +264,6 @@ final class BundleValidator {
               .map(e -> e.getKey() + "=" + e.getValue().get(k))
               .collect(Collectors.joining(", ", "{", "}")))
           .toList();
-      Objects.requireNonNull(first);
       problems.add(w + ": stage " + stage.id() + " runs with different settings in different"
           + " jobs, so the shapes have drifted apart: " + String.join("; ", differing));
     }

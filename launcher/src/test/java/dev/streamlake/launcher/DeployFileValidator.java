@@ -532,7 +532,10 @@ final class DeployFileValidator {
       return null;
     }
     Job product = Job.byMainClass(mainClass);
-    String flavour = compute.connect() ? "connect" : "databricks";
+    // A stage that needs classic Spark has no -connect jar; that it cannot run here is reported
+    // once, by the caller, instead of asking for a jar that does not exist.
+    String flavour = compute.connect() && (product == null || product.needsClassic == null)
+        ? "connect" : "databricks";
     String expected = product == null ? null
         : product.module + "-" + version + (names.commit() == null ? "" : "-" + names.commit())
             + "-" + flavour + ".jar";

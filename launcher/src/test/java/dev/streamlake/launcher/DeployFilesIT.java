@@ -270,7 +270,7 @@ class DeployFilesIT {
         broken("stage 2 in standard access mode", SHAPE_3,
             j -> ((ObjectNode) cluster(j, "deserialize-cluster").get("new_cluster"))
                 .put("data_security_mode", "DATA_SECURITY_MODE_STANDARD"),
-            "task 'deserialize'", "runs on Spark Connect",
+            "task 'deserialize'", "runs JAR code on Spark Connect",
             "deserialize needs classic Spark: it classifies records over RDDs"),
         broken("stage 3 on serverless", SCHEDULED,
             j -> moveToServerless(j, "merge"),
@@ -391,6 +391,10 @@ class DeployFilesIT {
             "        - --dead-letter-limit\n        - \"0.9\"\n        - --merge-max-files",
             "stage deserialize runs with different settings in different jobs",
             "dead-letter-limit"),
+        bundle("a dev deployment that starts by itself", Bundle.FILE,
+            "      shape_3_pause_status: PAUSED\n", "",
+            "[dev]", "jobs [cluster_per_stage] would start by themselves in a development"
+                + " target"),
         bundle("an include that matches nothing", Bundle.FILE,
             "  - deploy/bundle/*.yml", "  - deploy/bundles/*.yml",
             "include 'deploy/bundles/*.yml' matches no file"));
