@@ -11,13 +11,30 @@ public final class CommonOptions {
   @Option(
       names = "--lake",
       paramLabel = "DIR",
-      description = "Root for path tables and checkpoints (required): local path, dbfs:/, s3://, abfss://...")
+      description = "Root for checkpoints, and for the tables unless --catalog/--schema name them"
+          + " (required): a local path, a volume /Volumes/<catalog>/<schema>/<volume>, dbfs:/,"
+          + " s3://, abfss://...")
   String lake;
+
+  @Option(
+      names = "--catalog",
+      paramLabel = "NAME",
+      description = "Unity Catalog catalog of the four tables (with --schema):"
+          + " <catalog>.<schema>.raw_<pipeline>, bronze_, dead_letter_, gold_. The --*-table"
+          + " settings override single tables. Default: path tables under --lake.")
+  String catalog;
+
+  @Option(
+      names = "--schema",
+      paramLabel = "NAME",
+      description = "Unity Catalog schema of the four tables (with --catalog).")
+  String schema;
 
   @Option(
       names = "--trigger",
       paramLabel = "T",
-      description = "availableNow | processingTime:<duration> (e.g. processingTime:15m). Default per stage.")
+      description = "availableNow | processingTime:<duration> (e.g. processingTime:15m) | default"
+          + " (the stage's own: raw-ingest 30s, deserialize 1m, merge 15m).")
   String trigger;
 
   @Option(
@@ -55,16 +72,20 @@ public final class CommonOptions {
   public StageSettings toSettings(Stage stage, TriggerSpec defaultTrigger) {
     if (lake == null || lake.isBlank()) {
       throw new ConfigException(
-          "Missing required setting --lake: the root folder for tables and checkpoints"
-              + " (for example --lake /tmp/lake or --lake dbfs:/lake).");
+          "Missing required setting --lake: the root folder for checkpoints, and for the tables"
+              + " unless --catalog and --schema name them (for example --lake /tmp/lake or"
+              + " --lake /Volumes/main/sensors/checkpoints).");
     }
+    String root = LakeLayout.checkRoot("--lake", lake);
+    CatalogSchema namespace = CatalogSchema.parse(catalog, schema);
     PipelineConfig pipeline =
         config == null ? PipelineConfig.sensorReadings() : PipelineConfig.load(config);
     if (format != null) {
       pipeline = pipeline.withFormat(PipelineConfig.PayloadFormat.parse("--format", format));
     }
-    TriggerSpec t = trigger == null ? defaultTrigger : TriggerSpec.parse("--trigger", trigger);
-    LakeLayout layout = new LakeLayout(lake, pipeline.name());
+    TriggerSpec t =
+        trigger == null ? defaultTrigger : TriggerSpec.parse("--trigger", trigger, defaultTrigger);
+    LakeLayout layout = new LakeLayout(root, pipeline.name(), namespace);
     String id = appId == null ? pipeline.name() + "-" + stage.id() : appId.trim();
     if (id.isEmpty()) {
       throw ConfigException.invalid("--app-id", appId, "a non-empty, stable name");

@@ -7,11 +7,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one way a job gets its SparkSession. On Databricks the session exists and is shared: it is
- * taken as it is, never stopped. Locally (spark-submit, tests), Delta's SQL extension and catalog
- * are added only where the launch did not set them already, and the driver's queries stop cleanly
- * when it is asked to end ({@link GracefulShutdown}).
+ * taken as it is, never stopped. With a Spark Connect remote ({@code SPARK_REMOTE} or
+ * {@code spark.remote}) the job is a Connect client and the server owns every setting. Locally
+ * (spark-submit, tests), Delta's SQL extension and catalog are added only where the launch did
+ * not set them already, and the driver's queries stop cleanly when it is asked to end
+ * ({@link GracefulShutdown}).
  *
- * <p>In both cases Spark's option redaction ({@value #OPTIONS_REDACTION}) is extended to the
+ * <p>Nothing here touches {@code SparkContext} outside a local session, so a Spark Connect session
+ * (Databricks serverless, standard access mode) passes through unharmed.
+ *
+ * <p>In every case Spark's option redaction ({@value #OPTIONS_REDACTION}) is extended to the
  * settings {@link Secrets} calls secret. Spark prints source options in plan output (explain, the
  * SQL tab of the UI) and redacts only the options whose name or value matches that regex or
  * {@code spark.redaction.regex}; by default neither matches {@code kafka.ssl.keystore.key} or a
@@ -28,6 +33,13 @@ public final class SparkSessions {
   /** Spark's own default for {@value #OPTIONS_REDACTION}, kept when the user set none. */
   static final String SPARK_DEFAULT_OPTIONS_REDACTION = "(?i)url";
 
+  static final String REMOTE_PROPERTY = "spark.remote";
+  static final String REMOTE_ENV = "SPARK_REMOTE";
+  /** Spark classic's session; a Spark Connect client (Databricks Connect) does not have it. */
+  static final String CLASSIC_SESSION = "org.apache.spark.sql.classic.SparkSession";
+  /** Set on Databricks compute. */
+  static final String DATABRICKS_RUNTIME_ENV = "DATABRICKS_RUNTIME_VERSION";
+
   private SparkSessions() {}
 
   public static SparkSession getOrCreate(String appName) {
@@ -37,6 +49,23 @@ public final class SparkSessions {
     if (SparkSession.getDefaultSession().isDefined()) {
       return withSecretsRedacted(SparkSession.getDefaultSession().get());
     }
+    String remote = System.getProperty(REMOTE_PROPERTY, System.getenv(REMOTE_ENV));
+    if (remote != null && !remote.isBlank()) {
+      // Spark 4's builder ignores a remote unless the Connect API is asked for.
+      return logged(SparkSession.builder().config("spark.api.mode", "connect").remote(remote)
+          .getOrCreate());
+    }
+    if (!classicOnClasspath() || System.getenv(DATABRICKS_RUNTIME_ENV) != null) {
+      // A Connect-only client (Databricks serverless ships Databricks Connect, which has no
+      // classic Spark) or Databricks compute, which configures its sessions (Delta included):
+      // the plain builder call Databricks documents for JAR tasks.
+      return logged(SparkSession.builder().getOrCreate());
+    }
+    return localSession(appName);
+  }
+
+  /** Spark classic in this JVM, with Delta added where the launch did not configure it. */
+  private static SparkSession localSession(String appName) {
     SparkConf conf = new SparkConf();
     SparkSession.Builder builder = SparkSession.builder();
     if (!conf.contains("spark.app.name")) {
@@ -58,6 +87,21 @@ public final class SparkSessions {
     LOG.info("Spark {} session '{}' on {}; {}={}", spark.version(),
         spark.sparkContext().appName(), spark.sparkContext().master(), OPTIONS_REDACTION,
         spark.conf().get(OPTIONS_REDACTION));
+    return spark;
+  }
+
+  static boolean classicOnClasspath() {
+    try {
+      Class.forName(CLASSIC_SESSION, false, SparkSessions.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
+  private static SparkSession logged(SparkSession spark) {
+    withSecretsRedacted(spark);
+    LOG.info("Spark {} session, {} API", spark.version(), SparkApi.of(spark));
     return spark;
   }
 

@@ -30,6 +30,10 @@ public record StageSettings(
   public Map<String, String> describe() {
     Map<String, String> m = new TreeMap<>();
     m.put("app-id", appId);
+    if (layout.catalogSchema() != null) {
+      m.put("catalog", layout.catalogSchema().catalog());
+      m.put("schema", layout.catalogSchema().schema());
+    }
     m.put("config", pipelineSource);
     m.put("format", pipeline.format().name().toLowerCase(java.util.Locale.ROOT));
     m.put("lake", layout.root());

@@ -16,7 +16,11 @@ public record TriggerSpec(Kind kind, Duration interval) {
   }
 
   static final String ALLOWED =
-      "availableNow, or processingTime:<duration> with a duration such as 500ms, 30s, 15m or 1h";
+      "availableNow, processingTime:<duration> with a duration such as 500ms, 30s, 15m or 1h, or"
+          + " default (the stage's own)";
+
+  /** Names the stage's default trigger, so one job parameter can hold "each stage's own". */
+  static final String DEFAULT = "default";
 
   public TriggerSpec {
     if (kind == Kind.PROCESSING_TIME && (interval == null || interval.isNegative())) {
@@ -34,10 +38,21 @@ public record TriggerSpec(Kind kind, Duration interval) {
 
   /** Parses the {@code --trigger} value; {@code setting} names it in the error. */
   public static TriggerSpec parse(String setting, String value) {
+    return parse(setting, value, null);
+  }
+
+  /**
+   * Parses the {@code --trigger} value, where {@code default} means {@code stageDefault} (when
+   * there is one).
+   */
+  static TriggerSpec parse(String setting, String value, TriggerSpec stageDefault) {
     if (value == null || value.isBlank()) {
       throw ConfigException.invalid(setting, value, ALLOWED);
     }
     String text = value.trim();
+    if (stageDefault != null && text.equalsIgnoreCase(DEFAULT)) {
+      return stageDefault;
+    }
     if (text.equalsIgnoreCase("availableNow")) {
       return availableNow();
     }

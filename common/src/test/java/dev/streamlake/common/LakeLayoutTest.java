@@ -22,4 +22,15 @@ class LakeLayoutTest {
     LakeLayout l = new LakeLayout("s3://bucket/lake", "p");
     assertThat(l.raw().name()).isEqualTo("s3://bucket/lake/raw/p");
   }
+
+  @Test
+  void withACatalogTheTablesAreCatalogNamesAndTheCheckpointsStayUnderTheRoot() {
+    LakeLayout l = new LakeLayout("/Volumes/main/sensors/checkpoints", "sensor_readings",
+        new CatalogSchema("main", "sensors"));
+    assertThat(l.raw()).isEqualTo(TableRef.catalog("main.sensors.raw_sensor_readings"));
+    assertThat(l.deadLetter())
+        .isEqualTo(TableRef.catalog("main.sensors.dead_letter_sensor_readings"));
+    assertThat(l.checkpoint(Stage.RAW_INGEST, "kafka-to-raw")).isEqualTo(
+        "/Volumes/main/sensors/checkpoints/_checkpoints/sensor_readings/raw-ingest/kafka-to-raw");
+  }
 }

@@ -29,6 +29,16 @@ class TriggerSpecTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("--trigger")
         .hasMessageContaining("'" + value + "'")
-        .hasMessageContaining("availableNow, or processingTime:<duration>");
+        .hasMessageContaining("availableNow, processingTime:<duration>")
+        .hasMessageContaining("or default (the stage's own)");
+  }
+
+  @Test
+  void defaultMeansTheStagesOwnWhereThereIsOne() {
+    TriggerSpec stage = TriggerSpec.processingTime(Duration.ofMinutes(15));
+    assertThat(TriggerSpec.parse("--trigger", "default", stage)).isEqualTo(stage);
+    assertThat(TriggerSpec.parse("--trigger", "Default", stage)).isEqualTo(stage);
+    assertThatThrownBy(() -> TriggerSpec.parse("--trigger", "default"))
+        .isInstanceOf(ConfigException.class);
   }
 }

@@ -1,5 +1,6 @@
 package dev.streamlake.deserialize;
 
+import dev.streamlake.common.SparkApi;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableSchemas;
 import java.util.List;
@@ -24,7 +25,14 @@ public final class DeserializeQuery {
 
   public static StreamingQuery start(SparkSession spark, DeserializeConfig config)
       throws TimeoutException {
+    requireClassic(spark);
     return start(spark, config, UnaryOperator.identity());
+  }
+
+  /** Refuses a Spark Connect session before anything starts, saying why stage 2 needs classic. */
+  public static void requireClassic(SparkSession spark) {
+    SparkApi.requireClassic(spark, "deserialize", "it classifies records over RDDs and Spark's"
+        + " internal rows, and persists each micro-batch");
   }
 
   /** {@code writerHook} is a test seam, for example to stop between the two commits of a batch. */

@@ -35,6 +35,8 @@ public final class AllInOneJob {
 
   /** Runs the pipeline until it fails (always-on) or has processed everything (availableNow). */
   public static void run(SparkSession spark, AllInOneConfig config) throws TimeoutException {
+    // Checked before any stage starts, so no stage runs alone on a session the others refuse.
+    DeserializeQuery.requireClassic(spark);
     PipelineSupervisor supervisor = new PipelineSupervisor(spark);
     List<PipelineSupervisor.QueryStarter> stages = List.of(
         () -> RawIngestQuery.start(spark, config.rawIngest()),

@@ -2,9 +2,13 @@ package dev.streamlake.launcher;
 
 import com.databricks.sdk.core.utils.SerDeUtils;
 import com.databricks.sdk.service.compute.ClusterSpec;
+import com.databricks.sdk.service.compute.DataSecurityMode;
 import com.databricks.sdk.service.compute.Library;
 import com.databricks.sdk.service.jobs.CreateJob;
 import com.databricks.sdk.service.jobs.JobCluster;
+import com.databricks.sdk.service.jobs.JobEnvironment;
+import com.databricks.sdk.service.jobs.JobParameterDefinition;
+import com.databricks.sdk.service.jobs.PauseStatus;
 import com.databricks.sdk.service.jobs.SparkJarTask;
 import com.databricks.sdk.service.jobs.Task;
 import com.databricks.sdk.service.jobs.TaskDependency;
@@ -35,6 +39,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
@@ -46,14 +51,16 @@ import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
 /**
- * Checks one Databricks job file of {@code deploy/}: first that it is a Jobs API 2.2 create
- * request as the Databricks Java SDK models it ({@link CreateJob}, unknown properties and enum
- * values rejected), then what the SDK cannot know: every task loads the Databricks jar of the
- * module whose main class it runs, that class is in that jar with a {@code main}, the parameters
- * parse with that job's own config parser, keys resolve, the restart policy fits a streaming job,
- * and every stage runs exactly once, all stages agreeing on the lake and the tables.
+ * Checks one Databricks job: a file of {@code deploy/} (a Jobs API 2.2 create request) or a job
+ * of the bundle resolved for a target. First that it is what the Databricks Java SDK models
+ * ({@link CreateJob}, unknown properties and enum values rejected), then what the SDK cannot
+ * know: every task loads the jar of the module whose main class it runs, that class is in that
+ * jar with a {@code main}, the parameters parse with that job's own config parser once the job
+ * parameters they reference are filled in, the compute suits the stage (serverless and standard
+ * access mode only for stage 1), the restart policy fits the triggers, and every stage runs
+ * exactly once, all stages agreeing on the lake and the tables.
  *
- * <p>Each problem is one line naming the file, the task or cluster, and what is wrong.
+ * <p>Each problem is one line naming the file or job, the task or cluster, and what is wrong.
  */
 final class DeployFileValidator {
 
@@ -63,36 +70,57 @@ final class DeployFileValidator {
   /** The shape-3 file (one cluster per task); shapes 1 and 2 are its siblings. */
   static final String SHAPE_3_FILE = "databricks-jobs.json";
 
+  /** The tag naming a job's deployment shape; shape 3 keeps every stage on its own cluster. */
+  static final String SHAPE_TAG = "deployment-shape";
+
   /** What a Databricks jar must not bundle: the runtime provides them. */
   private static final List<String> PROVIDED_BY_RUNTIME =
       List.of("org/apache/spark/", "io/delta/", "org/apache/kafka/", "scala/");
 
   private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{env:([^}]+)}");
+  private static final Pattern DYNAMIC_REFERENCE = Pattern.compile("\\{\\{\\s*([^}]*?)\\s*}}");
+  private static final Pattern JOB_PARAMETER = Pattern.compile("job\\.parameters\\.([A-Za-z0-9_.-]+)");
   private static final Pattern MAIN_METHOD =
       Pattern.compile("public static void main\\(java\\.lang\\.String(\\[]|\\.\\.\\.)\\)");
+
+  /** What each stage's settings parse into, and the effective-config map its job logs. */
+  record Parsed(StageSettings settings, Map<String, String> describe) {}
 
   /** The product's jobs: main class, the module whose jar holds it, its parser, its stages. */
   enum Job {
     RAW_INGEST("dev.streamlake.ingest.RawIngestJob", "raw-ingest", "RawIngestConfig.fromArgs",
-        Set.of(Stage.RAW_INGEST),
-        args -> single(Stage.RAW_INGEST, RawIngestConfig.fromArgs(args), RawIngestConfig::settings)),
+        Set.of(Stage.RAW_INGEST), null,
+        args -> {
+          RawIngestConfig c = RawIngestConfig.fromArgs(args);
+          return c == null ? null : Map.of(Stage.RAW_INGEST, new Parsed(c.settings(), c.describe()));
+        }),
     DESERIALIZE("dev.streamlake.deserialize.DeserializeJob", "deserialize",
         "DeserializeConfig.fromArgs", Set.of(Stage.DESERIALIZE),
-        args -> single(Stage.DESERIALIZE, DeserializeConfig.fromArgs(args),
-            DeserializeConfig::settings)),
+        "it classifies records over RDDs and Spark's internal rows",
+        args -> {
+          DeserializeConfig c = DeserializeConfig.fromArgs(args);
+          return c == null ? null
+              : Map.of(Stage.DESERIALIZE, new Parsed(c.settings(), c.describe()));
+        }),
     MERGE("dev.streamlake.merge.MergeJob", "merge", "MergeConfig.fromArgs", Set.of(Stage.MERGE),
-        args -> single(Stage.MERGE, MergeConfig.fromArgs(args), MergeConfig::settings)),
+        "it caches micro-batches, sets session confs for idempotent MERGEs and reads the query id"
+            + " from the SparkContext",
+        args -> {
+          MergeConfig c = MergeConfig.fromArgs(args);
+          return c == null ? null : Map.of(Stage.MERGE, new Parsed(c.settings(), c.describe()));
+        }),
     ALL_IN_ONE("dev.streamlake.launcher.AllInOneJob", "launcher", "AllInOneConfig.fromArgs",
-        Set.of(Stage.values()),
+        Set.of(Stage.values()), "it runs stage 2 (RDDs) and stage 3",
         args -> {
           AllInOneConfig c = AllInOneConfig.fromArgs(args);
           if (c == null) {
             return null;
           }
-          Map<Stage, StageSettings> m = new EnumMap<>(Stage.class);
-          m.put(Stage.RAW_INGEST, c.rawIngest().settings());
-          m.put(Stage.DESERIALIZE, c.deserialize().settings());
-          m.put(Stage.MERGE, c.merge().settings());
+          Map<Stage, Parsed> m = new EnumMap<>(Stage.class);
+          m.put(Stage.RAW_INGEST, new Parsed(c.rawIngest().settings(), c.rawIngest().describe()));
+          m.put(Stage.DESERIALIZE,
+              new Parsed(c.deserialize().settings(), c.deserialize().describe()));
+          m.put(Stage.MERGE, new Parsed(c.merge().settings(), c.merge().describe()));
           return m;
         });
 
@@ -100,27 +128,37 @@ final class DeployFileValidator {
     final String module;
     final String parser;
     final Set<Stage> stages;
+    /** Why this job cannot run on Spark Connect (serverless, standard access); null: it can. */
+    final String needsClassic;
     /** The settings of each stage this job runs; null when the arguments only ask for --help. */
-    final Function<String[], Map<Stage, StageSettings>> parse;
+    final Function<String[], Map<Stage, Parsed>> parse;
 
-    Job(String mainClass, String module, String parser, Set<Stage> stages,
-        Function<String[], Map<Stage, StageSettings>> parse) {
+    Job(String mainClass, String module, String parser, Set<Stage> stages, String needsClassic,
+        Function<String[], Map<Stage, Parsed>> parse) {
       this.mainClass = mainClass;
       this.module = module;
       this.parser = parser;
       this.stages = stages;
+      this.needsClassic = needsClassic;
       this.parse = parse;
     }
 
     static Job byMainClass(String name) {
       return Arrays.stream(values()).filter(j -> j.mainClass.equals(name)).findFirst().orElse(null);
     }
-
-    private static <C> Map<Stage, StageSettings> single(
-        Stage stage, C config, Function<C, StageSettings> settings) {
-      return config == null ? null : Map.of(stage, settings.apply(config));
-    }
   }
+
+  /**
+   * How jar file names look: {@code <module>-<version>[-<commit>]-<flavour>.jar}. The Jobs API
+   * files name the jars as Maven builds them; the bundle's names carry the git commit
+   * ({@code deploy/bundle/build-jars.sh}) and live in the bundle's artifact folder.
+   */
+  record JarNames(String commit, String folder) {
+    static final JarNames MAVEN = new JarNames(null, null);
+  }
+
+  /** What one job's check found: the problems, and the stages each task runs with what. */
+  record Report(List<String> problems, Map<String, Map<Stage, Parsed>> stagesByTask) {}
 
   /** The SDK's own mapper, made strict: a typo in a property or an enum value is an error. */
   static ObjectMapper strictMapper() {
@@ -136,7 +174,9 @@ final class DeployFileValidator {
   private final Path repoRoot;
   private final String version;
   private final ObjectMapper mapper = strictMapper();
-  private final Map<Path, Set<String>> jarEntries = new HashMap<>();
+  /** Jars do not change while the tests run; reading each once keeps the many checks fast. */
+  private static final Map<Path, Set<String>> JAR_ENTRIES = new ConcurrentHashMap<>();
+  private static final Map<String, Boolean> MAIN_METHODS = new ConcurrentHashMap<>();
 
   DeployFileValidator(Path repoRoot) {
     this.repoRoot = repoRoot;
@@ -147,35 +187,38 @@ final class DeployFileValidator {
     return version;
   }
 
-  /** Every problem of {@code file}; empty when it is fine. */
+  /** Every problem of the Jobs API file {@code file}; empty when it is fine. */
   List<String> problems(Path file) {
-    List<String> problems = new ArrayList<>();
     String f = file.getFileName().toString();
     CreateJob job;
     try {
       job = mapper.readValue(file.toFile(), CreateJob.class);
     } catch (JsonMappingException e) {
-      problems.add(f + ": not a Jobs API 2.2 create request (" + CreateJob.class.getName() + "): "
-          + e.getOriginalMessage() + " at " + path(e));
-      return problems;
+      return List.of(f + ": not a Jobs API 2.2 create request (" + CreateJob.class.getName()
+          + "): " + e.getOriginalMessage() + " at " + path(e));
     } catch (JsonProcessingException e) {
-      problems.add(f + ": not valid JSON: " + e.getOriginalMessage());
-      return problems;
+      return List.of(f + ": not valid JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
-      problems.add(f + ": cannot be read: " + e);
-      return problems;
+      return List.of(f + ": cannot be read: " + e);
     }
     if (job == null) {
-      problems.add(f + ": is empty");
-      return problems;
+      return List.of(f + ": is empty");
     }
+    return check(f, job, JarNames.MAVEN).problems();
+  }
+
+  /** Checks one job; {@code where} starts every problem. */
+  Report check(String where, CreateJob job, JarNames jarNames) {
+    String f = where;
+    List<String> problems = new ArrayList<>();
+    Map<String, Map<Stage, Parsed>> stagesByTask = new LinkedHashMap<>();
     if (job.getName() == null || job.getName().isBlank()) {
       problems.add(f + ": the job has no name");
     }
     List<Task> tasks = list(job.getTasks());
     if (tasks.isEmpty()) {
       problems.add(f + ": the job has no tasks");
-      return problems;
+      return new Report(problems, stagesByTask);
     }
 
     Map<String, ClusterSpec> clusters = new LinkedHashMap<>();
@@ -190,6 +233,19 @@ final class DeployFileValidator {
       }
       checkCluster(f, key, c.getNewCluster(), problems);
     }
+    Map<String, List<String>> environments = new LinkedHashMap<>();
+    for (JobEnvironment e : list(job.getEnvironments())) {
+      List<String> jars = e.getSpec() == null ? List.of() : list(e.getSpec().getJavaDependencies());
+      if (environments.put(e.getEnvironmentKey(), jars) != null) {
+        problems.add(f + ", environment '" + e.getEnvironmentKey() + "': the key is used twice");
+      }
+    }
+    Map<String, String> jobParameters = new LinkedHashMap<>();
+    for (JobParameterDefinition p : list(job.getParameters())) {
+      if (jobParameters.put(p.getName(), p.getDefault()) != null) {
+        problems.add(f + ": job parameter '" + p.getName() + "' is defined twice");
+      }
+    }
 
     Set<String> taskKeys = new TreeSet<>();
     for (Task t : tasks) {
@@ -200,31 +256,23 @@ final class DeployFileValidator {
       }
     }
 
-    checkRestartPolicy(f, job, tasks, taskKeys, problems);
-
     Map<Stage, List<String>> stageTasks = new EnumMap<>(Stage.class);
     Map<String, StageSettings> settingsByTask = new LinkedHashMap<>();
     Set<String> usedClusters = new TreeSet<>();
+    Set<String> usedEnvironments = new TreeSet<>();
     Map<String, String> clusterOfTask = new LinkedHashMap<>();
+    Map<String, Boolean> availableNowByTask = new LinkedHashMap<>();
     for (Task t : tasks) {
-      String where = f + ", task '" + t.getTaskKey() + "'";
-      ClusterSpec cluster = null;
-      if (t.getJobClusterKey() == null) {
-        problems.add(where + ": has no job_cluster_key (each task runs on one of the job's"
-            + " job_clusters)");
-      } else if (!clusters.containsKey(t.getJobClusterKey())) {
-        problems.add(where + ": job_cluster_key '" + t.getJobClusterKey()
-            + "' matches no job cluster; the job defines " + clusters.keySet());
-      } else {
+      String at = f + ", task '" + t.getTaskKey() + "'";
+      Compute compute = compute(at, t, clusters, environments, problems);
+      if (compute.cluster() != null) {
         usedClusters.add(t.getJobClusterKey());
         clusterOfTask.put(t.getTaskKey(), t.getJobClusterKey());
-        cluster = clusters.get(t.getJobClusterKey());
       }
-      if (t.getExistingClusterId() != null || t.getNewCluster() != null) {
-        problems.add(where + ": uses existing_cluster_id or new_cluster; the deploy files run"
-            + " every task on a job cluster of their own job_clusters");
+      if (compute.environment() != null) {
+        usedEnvironments.add(t.getEnvironmentKey());
       }
-      Job product = checkJarTask(where, t, problems);
+      Job product = checkJarTask(at, t, compute, jarNames, problems);
       if (product == null) {
         continue;
       }
@@ -232,10 +280,32 @@ final class DeployFileValidator {
       for (Stage stage : product.stages) {
         stageTasks.computeIfAbsent(stage, s -> new ArrayList<>()).add(t.getTaskKey());
       }
-      Map<Stage, StageSettings> stages = checkParameters(where, product, t, cluster, problems);
+      if (product.needsClassic != null && compute.connect()) {
+        problems.add(at + ": runs " + product.mainClass + " on " + compute.describe()
+            + ", which runs JAR code on Spark Connect, but " + product.module + " needs classic"
+            + " Spark: " + product.needsClassic + ". Run it on a job cluster in"
+            + " DATA_SECURITY_MODE_DEDICATED");
+      }
+      Map<Stage, Parsed> stages =
+          checkParameters(at, product, t, compute, jobParameters, problems);
       if (stages != null) {
-        stages.forEach((stage, settings) ->
-            settingsByTask.put(t.getTaskKey() + " (" + stage.id() + ")", settings));
+        stagesByTask.put(t.getTaskKey(), stages);
+        stages.forEach((stage, parsed) ->
+            settingsByTask.put(t.getTaskKey() + " (" + stage.id() + ")", parsed.settings()));
+        boolean once = stages.values().stream()
+            .allMatch(p -> p.settings().trigger().isAvailableNow());
+        availableNowByTask.put(t.getTaskKey(), once);
+        if (compute.environment() != null && !once) {
+          problems.add(at + ": runs on serverless compute with --trigger "
+              + stages.values().iterator().next().settings().trigger() + ", but serverless JAR"
+              + " tasks allow only availableNow");
+        }
+        if (compute.connect()) {
+          stages.values().stream().map(p -> p.settings().raw()).filter(r -> r.isPath())
+              .forEach(r -> problems.add(at + ": the raw table is the path " + r + ", but on "
+                  + compute.describe() + " (Spark Connect) tables are Unity Catalog names:"
+                  + " set --catalog and --schema"));
+        }
       }
     }
     for (String key : clusters.keySet()) {
@@ -243,6 +313,13 @@ final class DeployFileValidator {
         problems.add(f + ", job cluster '" + key + "': no task runs on it");
       }
     }
+    for (String key : environments.keySet()) {
+      if (!usedEnvironments.contains(key)) {
+        problems.add(f + ", environment '" + key + "': no task runs in it");
+      }
+    }
+
+    checkRestartPolicy(f, job, tasks, taskKeys, availableNowByTask, stageTasks, problems);
 
     for (Stage stage : Stage.values()) {
       List<String> runs = stageTasks.getOrDefault(stage, List.of());
@@ -253,7 +330,8 @@ final class DeployFileValidator {
     }
     checkSameLakeAndTables(f, settingsByTask, problems);
 
-    if (f.equals(SHAPE_3_FILE)) {
+    String shape = job.getTags() == null ? null : job.getTags().get(SHAPE_TAG);
+    if (shape != null && shape.startsWith("3-")) {
       Map<String, List<String>> tasksByCluster = clusterOfTask.entrySet().stream()
           .collect(Collectors.groupingBy(Map.Entry::getValue, LinkedHashMap::new,
               Collectors.mapping(Map.Entry::getKey, Collectors.toList())));
@@ -264,7 +342,53 @@ final class DeployFileValidator {
         }
       });
     }
-    return problems;
+    return new Report(problems, stagesByTask);
+  }
+
+  /** Where a task runs: a job cluster, or a serverless environment. */
+  record Compute(String clusterKey, ClusterSpec cluster, String environment, List<String> jars) {
+    /** Serverless and standard access mode both run JAR code as a Spark Connect client. */
+    boolean connect() {
+      return environment != null || (cluster != null
+          && cluster.getDataSecurityMode() == DataSecurityMode.DATA_SECURITY_MODE_STANDARD);
+    }
+
+    String describe() {
+      return environment != null ? "serverless compute (environment '" + environment + "')"
+          : "job cluster '" + clusterKey + "' in standard access mode";
+    }
+  }
+
+  private static Compute compute(String at, Task t, Map<String, ClusterSpec> clusters,
+      Map<String, List<String>> environments, List<String> problems) {
+    if (t.getExistingClusterId() != null || t.getNewCluster() != null) {
+      problems.add(at + ": uses existing_cluster_id or new_cluster; the deploy files run"
+          + " every task on a job cluster of their own job_clusters or in a serverless"
+          + " environment");
+    }
+    if (t.getEnvironmentKey() != null) {
+      if (t.getJobClusterKey() != null) {
+        problems.add(at + ": has both job_cluster_key and environment_key; a task runs on a"
+            + " cluster or on serverless compute");
+      }
+      if (!environments.containsKey(t.getEnvironmentKey())) {
+        problems.add(at + ": environment_key '" + t.getEnvironmentKey() + "' matches no"
+            + " environment; the job defines " + environments.keySet());
+        return new Compute(null, null, null, List.of());
+      }
+      return new Compute(null, null, t.getEnvironmentKey(), environments.get(t.getEnvironmentKey()));
+    }
+    if (t.getJobClusterKey() == null) {
+      problems.add(at + ": has no job_cluster_key (each task runs on one of the job's"
+          + " job_clusters, or in one of its serverless environments)");
+    } else if (!clusters.containsKey(t.getJobClusterKey())) {
+      problems.add(at + ": job_cluster_key '" + t.getJobClusterKey()
+          + "' matches no job cluster; the job defines " + clusters.keySet());
+    } else {
+      return new Compute(t.getJobClusterKey(), clusters.get(t.getJobClusterKey()), null,
+          list(t.getLibraries()).stream().map(Library::getJar).filter(Objects::nonNull).toList());
+    }
+    return new Compute(null, null, null, List.of());
   }
 
   private static void checkCluster(String f, String key, ClusterSpec c, List<String> problems) {
@@ -284,23 +408,53 @@ final class DeployFileValidator {
     if (c.getNumWorkers() == null && c.getAutoscale() == null) {
       problems.add(where + ": sets neither num_workers nor autoscale");
     }
+    DataSecurityMode mode = c.getDataSecurityMode();
+    if (mode == DataSecurityMode.SINGLE_USER) {
+      problems.add(where + ": data_security_mode SINGLE_USER is the old name; write"
+          + " DATA_SECURITY_MODE_DEDICATED");
+    } else if (mode != DataSecurityMode.DATA_SECURITY_MODE_DEDICATED
+        && mode != DataSecurityMode.DATA_SECURITY_MODE_STANDARD) {
+      problems.add(where + ": data_security_mode is " + mode + "; Unity Catalog JAR jobs run in"
+          + " DATA_SECURITY_MODE_DEDICATED (any stage) or DATA_SECURITY_MODE_STANDARD (stage 1"
+          + " alone)");
+    }
   }
 
   /**
    * Continuous jobs allow no task dependencies and no retry policies (Databricks restarts them
-   * itself, with exponential backoff); any other job runs streaming tasks, which must be retried
-   * without limit or the stage stays down after its first failure.
+   * itself, with exponential backoff), and never run availableNow tasks (they would restart the
+   * moment they finish). Other jobs either run streams (every task retried without limit, no
+   * dependencies: a task waiting on a stream never starts) or, when every task is availableNow,
+   * are scheduled runs of the stages in order (each stage depends on the one before).
    */
-  private static void checkRestartPolicy(
-      String f, CreateJob job, List<Task> tasks, Set<String> taskKeys, List<String> problems) {
+  private static void checkRestartPolicy(String f, CreateJob job, List<Task> tasks,
+      Set<String> taskKeys, Map<String, Boolean> availableNowByTask,
+      Map<Stage, List<String>> stageTasks, List<String> problems) {
     boolean continuous = job.getContinuous() != null;
     if (continuous && (job.getSchedule() != null || job.getTrigger() != null)) {
       problems.add(f + ": a continuous job cannot also have a schedule or trigger");
     }
+    boolean scheduledBatches = !continuous && !availableNowByTask.isEmpty()
+        && availableNowByTask.values().stream().allMatch(b -> b);
+    boolean mixed = availableNowByTask.values().stream().distinct().count() > 1;
+    if (mixed) {
+      problems.add(f + ": some tasks run availableNow and others always on " + availableNowByTask
+          + "; a run of this job would never end, so no later run starts the availableNow tasks");
+    }
     for (Task t : tasks) {
       String where = f + ", task '" + t.getTaskKey() + "'";
       List<TaskDependency> deps = list(t.getDependsOn());
+      for (TaskDependency d : deps) {
+        if (!taskKeys.contains(d.getTaskKey())) {
+          problems.add(where + ": depends_on '" + d.getTaskKey() + "', which is no task of"
+              + " this job");
+        }
+      }
       if (continuous) {
+        if (Boolean.TRUE.equals(availableNowByTask.get(t.getTaskKey()))) {
+          problems.add(where + ": runs availableNow in a continuous job, which would start it"
+              + " again the moment it ends; schedule the job instead");
+        }
         if (!deps.isEmpty()) {
           problems.add(where + ": has depends_on "
               + deps.stream().map(TaskDependency::getTaskKey).toList()
@@ -312,16 +466,10 @@ final class DeployFileValidator {
               + " retry_on_timeout), which a continuous job does not allow: Databricks restarts"
               + " it itself (continuous.task_retry_mode)");
         }
-      } else {
+      } else if (!scheduledBatches) {
         if (t.getMaxRetries() == null || t.getMaxRetries() != -1L) {
           problems.add(where + ": max_retries is " + t.getMaxRetries() + "; a streaming task in a"
               + " job that is not continuous must retry indefinitely (max_retries -1)");
-        }
-        for (TaskDependency d : deps) {
-          if (!taskKeys.contains(d.getTaskKey())) {
-            problems.add(where + ": depends_on '" + d.getTaskKey() + "', which is no task of"
-                + " this job");
-          }
         }
         if (!deps.isEmpty()) {
           problems.add(where + ": has depends_on; the stages are independent streams that run"
@@ -329,10 +477,34 @@ final class DeployFileValidator {
         }
       }
     }
+    if (scheduledBatches) {
+      if (job.getSchedule() == null && job.getTrigger() == null) {
+        problems.add(f + ": every task runs availableNow but the job has no schedule or trigger;"
+            + " nothing would run it again");
+      }
+      // Stage order: deserialize after raw-ingest, merge after deserialize.
+      Map<String, Set<String>> dependsOn = new HashMap<>();
+      for (Task t : tasks) {
+        dependsOn.put(t.getTaskKey(), list(t.getDependsOn()).stream()
+            .map(TaskDependency::getTaskKey).collect(Collectors.toSet()));
+      }
+      Stage[] order = Stage.values();
+      for (int i = 1; i < order.length; i++) {
+        List<String> later = stageTasks.getOrDefault(order[i], List.of());
+        List<String> earlier = stageTasks.getOrDefault(order[i - 1], List.of());
+        if (later.size() == 1 && earlier.size() == 1 && !later.equals(earlier)
+            && !dependsOn.getOrDefault(later.get(0), Set.of()).contains(earlier.get(0))) {
+          problems.add(f + ", task '" + later.get(0) + "': runs " + order[i].id() + " availableNow"
+              + " but does not depend on task '" + earlier.get(0) + "' (" + order[i - 1].id()
+              + "); scheduled runs process the stages in order");
+        }
+      }
+    }
   }
 
-  /** Checks the task runs one of the product's main classes from that job's Databricks jar. */
-  private Job checkJarTask(String where, Task t, List<String> problems) {
+  /** Checks the task runs one of the product's main classes from that job's jar. */
+  private Job checkJarTask(String where, Task t, Compute compute, JarNames names,
+      List<String> problems) {
     SparkJarTask jarTask = t.getSparkJarTask();
     if (jarTask == null) {
       problems.add(where + ": has no spark_jar_task (StreamLake ships JAR tasks only)");
@@ -340,21 +512,36 @@ final class DeployFileValidator {
     }
     if (jarTask.getJarUri() != null) {
       problems.add(where + ": sets the deprecated spark_jar_task.jar_uri; name the jar under"
-          + " libraries");
+          + " libraries (or the environment's java_dependencies on serverless)");
     }
     String mainClass = jarTask.getMainClassName();
     if (mainClass == null || mainClass.isBlank()) {
       problems.add(where + ": spark_jar_task has no main_class_name");
       return null;
     }
-    List<String> jars = list(t.getLibraries()).stream()
-        .map(Library::getJar).filter(Objects::nonNull).toList();
+    if (compute.environment() != null && t.getLibraries() != null) {
+      problems.add(where + ": sets libraries, but on serverless compute the jar belongs in the"
+          + " environment's java_dependencies");
+    }
+    List<String> jars = compute.jars();
     if (jars.isEmpty()) {
-      problems.add(where + ": no jar under libraries; the task needs the jar of its stage");
+      problems.add(where + (compute.environment() != null
+          ? ": environment '" + compute.environment() + "' has no java_dependencies; the task"
+              + " needs the jar of its stage"
+          : ": no jar under libraries; the task needs the jar of its stage"));
       return null;
     }
     Job product = Job.byMainClass(mainClass);
-    String expected = product == null ? null : product.module + "-" + version + "-databricks.jar";
+    // A stage that needs classic Spark has no -connect jar; that it cannot run here is reported
+    // once, by the caller, instead of asking for a jar that does not exist.
+    String flavour = compute.connect() && (product == null || product.needsClassic == null)
+        ? "connect" : "databricks";
+    String expected = product == null ? null
+        : product.module + "-" + version + (names.commit() == null ? "" : "-" + names.commit())
+            + "-" + flavour + ".jar";
+    Pattern jarName = Pattern.compile("(.+)-" + Pattern.quote(version)
+        + (names.commit() == null ? "" : "-" + Pattern.quote(names.commit()))
+        + "-(databricks|connect)\\.jar");
     for (String jar : jars) {
       String name = jar.substring(jar.lastIndexOf('/') + 1);
       if (name.endsWith("-spark.jar")) {
@@ -363,25 +550,36 @@ final class DeployFileValidator {
             + " spark-avro, and a second copy on the classpath breaks them)");
         continue;
       }
-      Matcher m = Pattern.compile("(.+)-" + Pattern.quote(version) + "-databricks\\.jar")
-          .matcher(name);
-      if (!m.matches()) {
-        problems.add(where + ": library " + jar + " is not a jar this build makes (expected"
-            + " <module>-" + version + "-databricks.jar)");
+      if (names.folder() != null && !jar.startsWith(names.folder() + "/")) {
+        problems.add(where + ": library " + jar + " is not in the bundle's artifact folder "
+            + names.folder() + ", where the CLI uploads the jars");
         continue;
       }
-      Path local = repoRoot.resolve(m.group(1)).resolve("target").resolve(name);
-      if (!Files.isRegularFile(local)) {
-        problems.add(where + ": library " + jar + " maps to " + local + ", which does not exist;"
+      Matcher m = jarName.matcher(name);
+      if (!m.matches()) {
+        problems.add(where + ": library " + jar + " is not a jar this build makes (expected"
+            + " <module>-" + version + (names.commit() == null ? "" : "-<git commit>")
+            + "-databricks.jar, or -connect.jar for Spark Connect compute)");
+        continue;
+      }
+      String local = m.group(1) + "-" + version + "-" + m.group(2) + ".jar";
+      Path file = repoRoot.resolve(m.group(1)).resolve("target").resolve(local);
+      if (!Files.isRegularFile(file)) {
+        problems.add(where + ": library " + jar + " maps to " + file + ", which does not exist;"
             + " package the modules first (mvn package) or fix the module name");
         continue;
       }
       if (expected != null && !name.equals(expected)) {
-        problems.add(where + ": library " + jar + " is the jar of module " + m.group(1) + ", but "
-            + mainClass + " is the job of module " + product.module + ": load " + expected);
+        problems.add(where + ": library " + jar + (m.group(1).equals(product.module)
+            ? " is the -" + m.group(2) + " jar, but " + (compute.connect()
+                ? compute.describe() + " runs Spark Connect, whose client has no Avro"
+                : "a dedicated cluster has the runtime's Avro")
+            : " is the jar of module " + m.group(1) + ", but " + mainClass + " is the job of"
+                + " module " + product.module)
+            + ": load " + expected);
         continue;
       }
-      Set<String> entries = entries(local);
+      Set<String> entries = entries(file);
       List<String> bundled = PROVIDED_BY_RUNTIME.stream()
           .filter(p -> entries.stream().anyMatch(e -> e.startsWith(p))).toList();
       if (!bundled.isEmpty()) {
@@ -389,11 +587,11 @@ final class DeployFileValidator {
             + " Databricks runtime provides");
       }
       if (!entries.contains(mainClass.replace('.', '/') + ".class")) {
-        problems.add(where + ": main class " + mainClass + " is not in " + local);
+        problems.add(where + ": main class " + mainClass + " is not in " + file);
         continue;
       }
-      if (!hasMainMethod(local, mainClass)) {
-        problems.add(where + ": " + mainClass + " in " + local + " has no public static void"
+      if (!hasMainMethod(file, mainClass)) {
+        problems.add(where + ": " + mainClass + " in " + file + " has no public static void"
             + " main(String[])");
       }
     }
@@ -410,29 +608,62 @@ final class DeployFileValidator {
     return product;
   }
 
-  /** Parses the parameters as the job will; returns the settings of each stage it runs. */
-  private static Map<Stage, StageSettings> checkParameters(
-      String where, Job job, Task t, ClusterSpec cluster, List<String> problems) {
-    List<String> params = list(t.getSparkJarTask().getParameters());
-    for (String p : params) {
+  /**
+   * Parses the parameters as the job will, after Databricks fills in the job parameters they
+   * reference ({@code {{job.parameters.x}}}, with their defaults); returns each stage's settings.
+   */
+  private static Map<Stage, Parsed> checkParameters(String where, Job job, Task t,
+      Compute compute, Map<String, String> jobParameters, List<String> problems) {
+    List<String> params = new ArrayList<>();
+    for (String p : list(t.getSparkJarTask().getParameters())) {
       if (p.contains("{{secrets/")) {
         problems.add(where + ": parameter '" + p + "' references a secret, but Databricks does"
             + " not resolve secret references in task parameters (it passes them literally): set"
             + " the secret in the cluster's spark_env_vars and read it with ${env:NAME}");
+        params.add(p);
+        continue;
       }
       Matcher env = ENV_REFERENCE.matcher(p);
       while (env.find()) {
+        if (compute.environment() != null) {
+          problems.add(where + ": parameter '" + p + "' reads environment variable "
+              + env.group(1) + ", but serverless compute has no cluster environment variables;"
+              + " sign in to Kafka with --service-credential");
+          continue;
+        }
+        ClusterSpec cluster = compute.cluster();
         Map<String, String> vars = cluster == null || cluster.getSparkEnvVars() == null
             ? Map.of() : cluster.getSparkEnvVars();
         if (cluster != null && !vars.containsKey(env.group(1))) {
           problems.add(where + ": parameter '" + p + "' reads environment variable "
-              + env.group(1) + ", which the task's job cluster '" + t.getJobClusterKey()
+              + env.group(1) + ", which the task's job cluster '" + compute.clusterKey()
               + "' does not set in spark_env_vars");
         }
       }
+      Matcher dynamic = DYNAMIC_REFERENCE.matcher(p);
+      StringBuilder filled = new StringBuilder();
+      while (dynamic.find()) {
+        Matcher name = JOB_PARAMETER.matcher(dynamic.group(1));
+        String value;
+        if (!name.matches()) {
+          problems.add(where + ": parameter '" + p + "' uses {{" + dynamic.group(1) + "}};"
+              + " StreamLake's tasks take only job parameters ({{job.parameters.<name>}})");
+          value = dynamic.group();
+        } else if (!jobParameters.containsKey(name.group(1))) {
+          problems.add(where + ": parameter '" + p + "' references job parameter '"
+              + name.group(1) + "', which the job does not define; it defines "
+              + jobParameters.keySet());
+          value = dynamic.group();
+        } else {
+          value = jobParameters.get(name.group(1));
+        }
+        dynamic.appendReplacement(filled, Matcher.quoteReplacement(value));
+      }
+      dynamic.appendTail(filled);
+      params.add(filled.toString());
     }
     try {
-      Map<Stage, StageSettings> stages = job.parse.apply(params.toArray(String[]::new));
+      Map<Stage, Parsed> stages = job.parse.apply(params.toArray(String[]::new));
       if (stages == null) {
         problems.add(where + ": the parameters only ask for --help; the job would exit at once");
       }
@@ -465,8 +696,19 @@ final class DeployFileValidator {
     });
   }
 
+  /** True when the job would start by itself (an unpaused schedule or continuous job). */
+  static boolean runsBySelf(CreateJob job) {
+    if (job.getContinuous() != null) {
+      return job.getContinuous().getPauseStatus() != PauseStatus.PAUSED;
+    }
+    if (job.getSchedule() != null) {
+      return job.getSchedule().getPauseStatus() != PauseStatus.PAUSED;
+    }
+    return false;
+  }
+
   private Set<String> entries(Path jar) {
-    return jarEntries.computeIfAbsent(jar, j -> {
+    return JAR_ENTRIES.computeIfAbsent(jar, j -> {
       try (JarFile file = new JarFile(j.toFile())) {
         return file.stream().map(e -> e.getName()).collect(Collectors.toSet());
       } catch (IOException e) {
@@ -477,6 +719,10 @@ final class DeployFileValidator {
 
   /** javap reads the class from the jar without loading it (its Spark types are not there). */
   private static boolean hasMainMethod(Path jar, String className) {
+    return MAIN_METHODS.computeIfAbsent(jar + "!" + className, k -> javapFindsMain(jar, className));
+  }
+
+  private static boolean javapFindsMain(Path jar, String className) {
     ToolProvider javap = ToolProvider.findFirst("javap").orElseThrow(() ->
         new IllegalStateException("No javap in this JVM: run the tests on a JDK"));
     StringWriter out = new StringWriter();
@@ -485,7 +731,7 @@ final class DeployFileValidator {
     return rc == 0 && MAIN_METHOD.matcher(out.toString()).find();
   }
 
-  private static String projectVersion(Path pom) {
+  static String projectVersion(Path pom) {
     try {
       var factory = DocumentBuilderFactory.newInstance();
       factory.setNamespaceAware(false);
@@ -501,7 +747,7 @@ final class DeployFileValidator {
     throw new IllegalStateException("No <version> in " + pom);
   }
 
-  private static String path(JsonMappingException e) {
+  static String path(JsonMappingException e) {
     StringBuilder b = new StringBuilder("$");
     for (JsonMappingException.Reference r : e.getPath()) {
       b.append(r.getFieldName() != null ? "." + r.getFieldName() : "[" + r.getIndex() + "]");
@@ -509,7 +755,7 @@ final class DeployFileValidator {
     return b.toString();
   }
 
-  private static <T> List<T> list(Collection<T> c) {
+  static <T> List<T> list(Collection<T> c) {
     return c == null ? List.of() : new ArrayList<>(c);
   }
 }

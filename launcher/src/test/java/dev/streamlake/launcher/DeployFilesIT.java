@@ -2,17 +2,27 @@ package dev.streamlake.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.databricks.sdk.service.compute.DataSecurityMode;
 import com.databricks.sdk.service.jobs.CreateJob;
+import com.databricks.sdk.service.jobs.PauseStatus;
 import com.databricks.sdk.service.jobs.Task;
+import com.databricks.sdk.service.jobs.TaskDependency;
 import com.databricks.sdk.service.jobs.TaskRetryMode;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -24,9 +34,14 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Validates every file in {@code deploy/} (see {@link DeployFileValidator}), and proves the checks
- * bite: copies of the real files with one mistake each must be rejected with a message naming the
- * file, the task and the mistake.
+ * Validates the bundle ({@code databricks.yml}, {@code deploy/bundle/}) for every target and every
+ * Jobs API file in {@code deploy/} (see {@link BundleValidator}, {@link DeployFileValidator}),
+ * checks the files are the bundle's prod jobs, and proves the checks bite: copies of the real
+ * bundle and files with one mistake each must be rejected with a message naming the file or job,
+ * the task and the mistake.
+ *
+ * <p>{@code -Dstreamlake.deploy.write=true} rewrites {@code deploy/*.json} from the bundle
+ * instead of failing when they differ.
  *
  * <p>An integration test because it needs the packaged jars: the launcher module depends on the
  * three stage modules, so their jars (and the launcher's) exist before failsafe runs.
@@ -40,12 +55,27 @@ class DeployFilesIT {
   static final String SHAPE_1 = "databricks-job-one-driver.json";
   static final String SHAPE_2 = "databricks-job-shared-cluster.json";
   static final String SHAPE_3 = DeployFileValidator.SHAPE_3_FILE;
+  static final String SCHEDULED = "databricks-job-scheduled.json";
+
+  static final String WRITE = "streamlake.deploy.write";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final DeployFileValidator validator = new DeployFileValidator(ROOT);
+  private final BundleValidator bundleValidator = new BundleValidator(validator);
 
   @TempDir Path temp;
+
+  @TestFactory
+  Stream<DynamicTest> theBundleIsValidForEveryTarget() {
+    Bundle bundle = Bundle.load(ROOT);
+    assertThat(bundle.loadProblems()).as("problems reading %s", Bundle.FILE).isEmpty();
+    assertThat(bundle.targets()).containsExactly("dev", "prod");
+    assertThat(bundle.resolve("prod").jobs()).containsOnlyKeys(BundleValidator.JOB_FILES.keySet());
+    return bundle.targets().stream().map(target -> DynamicTest.dynamicTest(target, () ->
+        assertThat(bundleValidator.problems(bundle, target))
+            .as("problems of %s in target %s", Bundle.FILE, target).isEmpty()));
+  }
 
   @TestFactory
   Stream<DynamicTest> everyFileInDeployIsAValidJobOfThisBuild() throws IOException {
@@ -55,14 +85,37 @@ class DeployFilesIT {
     }
     assertThat(files.stream().map(p -> p.getFileName().toString()))
         .as("files in %s", DEPLOY)
-        .contains(SHAPE_1, SHAPE_2, SHAPE_3, "README.md");
+        .containsExactlyInAnyOrderElementsOf(Stream.concat(
+            BundleValidator.JOB_FILES.values().stream(), Stream.of("README.md", "bundle"))
+            .toList());
     return files.stream()
-        .filter(p -> !p.getFileName().toString().equals("README.md"))
-        .map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> {
-          assertThat(p.getFileName().toString())
-              .as("deploy/ holds the README and Databricks job files (*.json) only")
-              .endsWith(".json");
-          assertThat(validator.problems(p)).as("problems of %s", p).isEmpty();
+        .filter(p -> p.getFileName().toString().endsWith(".json"))
+        .map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () ->
+            assertThat(validator.problems(p)).as("problems of %s", p).isEmpty()));
+  }
+
+  /**
+   * The Jobs API files are the bundle's prod jobs, with the jars where a hand upload puts them;
+   * compared as the SDK reads both, so formatting and key order do not matter.
+   */
+  @TestFactory
+  Stream<DynamicTest> theJobsApiFilesAreTheBundlesProdJobs() {
+    Bundle bundle = Bundle.load(ROOT);
+    boolean write = Boolean.getBoolean(WRITE);
+    return BundleValidator.JOB_FILES.entrySet().stream().map(e ->
+        DynamicTest.dynamicTest(e.getValue(), () -> {
+          ObjectNode expected = bundleValidator.jobsApiRequest(bundle, e.getKey());
+          Path file = DEPLOY.resolve(e.getValue());
+          if (write) {
+            Files.writeString(file, pretty(expected), StandardCharsets.UTF_8);
+          }
+          JsonNode want = normalized(expected.toString());
+          JsonNode have = normalized(Files.readString(file));
+          assertThat(firstDifference(want, have, "$"))
+              .as("%s differs from job '%s' of the bundle's %s target; fix the bundle, or run"
+                  + " with -D%s=true to rewrite the file from it", e.getValue(), e.getKey(),
+                  BundleValidator.JSON_TARGET, WRITE)
+              .isNull();
         }));
   }
 
@@ -89,6 +142,41 @@ class DeployFilesIT {
     assertThat(shape1.getTasks()).singleElement()
         .extracting(t -> t.getSparkJarTask().getMainClassName())
         .isEqualTo(AllInOneJob.class.getName());
+
+    // Only shape 3 starts by itself; the others are there to be unpaused instead of it.
+    assertThat(shape3.getSchedule().getPauseStatus()).isEqualTo(PauseStatus.UNPAUSED);
+    assertThat(shape2.getContinuous().getPauseStatus()).isEqualTo(PauseStatus.PAUSED);
+    assertThat(shape1.getContinuous().getPauseStatus()).isEqualTo(PauseStatus.PAUSED);
+    for (CreateJob job : List.of(shape1, shape2, shape3)) {
+      assertThat(job.getJobClusters()).allSatisfy(c ->
+          assertThat(c.getNewCluster().getDataSecurityMode())
+              .isEqualTo(DataSecurityMode.DATA_SECURITY_MODE_DEDICATED));
+      assertThat(job.getRunAs().getServicePrincipalName()).isNotBlank();
+      assertThat(job.getParameters()).extracting(p -> p.getName())
+          .containsExactly("catalog", "schema", "checkpoint_volume", "topic", "trigger");
+    }
+  }
+
+  @Test
+  void theScheduledJobRunsStageOneOnServerlessAndTheStagesInOrder() throws IOException {
+    CreateJob job = read(SCHEDULED);
+    assertThat(job.getContinuous()).isNull();
+    assertThat(job.getSchedule().getPauseStatus()).isEqualTo(PauseStatus.PAUSED);
+    assertThat(job.getParameters()).filteredOn(p -> p.getName().equals("trigger"))
+        .singleElement().extracting(p -> p.getDefault()).isEqualTo("availableNow");
+    Map<String, Task> tasks = new java.util.LinkedHashMap<>();
+    job.getTasks().forEach(t -> tasks.put(t.getTaskKey(), t));
+    assertThat(tasks.get("raw-ingest").getEnvironmentKey()).isNotNull();
+    assertThat(tasks.get("raw-ingest").getJobClusterKey()).isNull();
+    assertThat(job.getEnvironments()).singleElement()
+        .satisfies(e -> assertThat(e.getSpec().getJavaDependencies()).singleElement()
+            .asString().endsWith("-connect.jar"));
+    assertThat(tasks.get("deserialize").getDependsOn()).extracting(TaskDependency::getTaskKey)
+        .containsExactly("raw-ingest");
+    assertThat(tasks.get("merge").getDependsOn()).extracting(TaskDependency::getTaskKey)
+        .containsExactly("deserialize");
+    assertThat(tasks.get("merge").getJobClusterKey())
+        .isEqualTo(tasks.get("deserialize").getJobClusterKey());
   }
 
   static Stream<Arguments> brokenCopies() {
@@ -128,8 +216,16 @@ class DeployFilesIT {
                 "/Volumes/main/streamlake/jars/raw-ingestion-" + v + "-databricks.jar"),
             "task 'raw-ingest'", "which does not exist"),
         broken("a bad trigger", SHAPE_3,
-            j -> replaceParameter(j, "merge", "processingTime:15m", "processingTime:soon"),
+            j -> replaceParameter(j, "merge", "{{job.parameters.trigger}}", "processingTime:soon"),
             "task 'merge'", "do not parse with MergeConfig.fromArgs", "--trigger"),
+        broken("a bad trigger in a job parameter", SHAPE_3,
+            j -> jobParameter(j, "trigger", "every minute"),
+            "task 'raw-ingest'", "do not parse with RawIngestConfig.fromArgs",
+            "'every minute'"),
+        broken("a job parameter the job does not define", SHAPE_2,
+            j -> replaceParameter(j, "deserialize", "{{job.parameters.schema}}",
+                "{{job.parameters.schemas}}"),
+            "task 'deserialize'", "job parameter 'schemas', which the job does not define"),
         broken("an unknown option", SHAPE_3,
             j -> parameters(j, "deserialize").add("--no-such-option"),
             "task 'deserialize'", "do not parse with DeserializeConfig.fromArgs",
@@ -164,9 +260,38 @@ class DeployFilesIT {
                 .put("task_key", "raw-ingest-again")),
             "stage raw-ingest runs 2 times"),
         broken("stages on different lakes", SHAPE_3,
-            j -> replaceParameter(j, "deserialize", "/Volumes/main/streamlake/lake",
-                "/Volumes/main/streamlake/other-lake"),
+            j -> replaceParameter(j, "deserialize", "{{job.parameters.checkpoint_volume}}",
+                "/Volumes/main/streamlake/other-checkpoints"),
             "the stages disagree on --lake"),
+        broken("single-user, the old name of dedicated", SHAPE_2,
+            j -> ((ObjectNode) cluster(j, "shared-cluster").get("new_cluster"))
+                .put("data_security_mode", "SINGLE_USER"),
+            "job cluster 'shared-cluster'", "write DATA_SECURITY_MODE_DEDICATED"),
+        broken("stage 2 in standard access mode", SHAPE_3,
+            j -> ((ObjectNode) cluster(j, "deserialize-cluster").get("new_cluster"))
+                .put("data_security_mode", "DATA_SECURITY_MODE_STANDARD"),
+            "task 'deserialize'", "runs JAR code on Spark Connect",
+            "deserialize needs classic Spark: it classifies records over RDDs"),
+        broken("stage 3 on serverless", SCHEDULED,
+            j -> moveToServerless(j, "merge"),
+            "task 'merge'", "merge needs classic Spark"),
+        broken("a serverless task that never ends", SCHEDULED,
+            j -> jobParameter(j, "trigger", "default"),
+            "task 'raw-ingest'", "serverless JAR tasks allow only availableNow"),
+        broken("the -databricks jar on serverless", SCHEDULED,
+            j -> ((ArrayNode) j.get("environments").get(0).get("spec").get("java_dependencies"))
+                .set(0, "/Volumes/main/streamlake/jars/raw-ingest-" + v + "-databricks.jar"),
+            "task 'raw-ingest'", "whose client has no Avro", "-connect.jar"),
+        broken("a Kafka login from an environment variable on serverless", SCHEDULED,
+            j -> parameters(j, "raw-ingest")
+                .add("--kafka.sasl.jaas.config=${env:STREAMLAKE_KAFKA_JAAS_CONFIG}"),
+            "task 'raw-ingest'", "serverless compute has no cluster environment variables"),
+        broken("scheduled stages out of order", SCHEDULED,
+            j -> task(j, "merge").remove("depends_on"),
+            "task 'merge'", "does not depend on task 'deserialize'"),
+        broken("availableNow in a continuous job", SHAPE_2,
+            j -> jobParameter(j, "trigger", "availableNow"),
+            "task 'raw-ingest'", "runs availableNow in a continuous job"),
         broken("an older runtime", SHAPE_3,
             j -> ((ObjectNode) cluster(j, "merge-cluster").get("new_cluster"))
                 .put("spark_version", "16.4.x-scala2.12"),
@@ -208,6 +333,152 @@ class DeployFilesIT {
         .anySatisfy(p -> assertThat(p).startsWith(source).contains(expected));
   }
 
+  /** Copies of the bundle with one mistake each: every target's check must name it. */
+  static Stream<Arguments> brokenBundles() {
+    String jobs = "deploy/bundle/jobs.yml";
+    String stages = "deploy/bundle/stages.yml";
+    return Stream.of(
+        bundle("a misspelled job property", jobs,
+            "      max_concurrent_runs: 1\n      continuous:\n        pause_status: ${var.shape_1",
+            "      max_concurent_runs: 1\n      continuous:\n        pause_status: ${var.shape_1",
+            "job 'one_driver'", "not Jobs API job settings", "max_concurent_runs"),
+        bundle("a misspelled property inside a stage definition", stages,
+            "      main_class_name: dev.streamlake.merge.MergeJob",
+            "      main_class: dev.streamlake.merge.MergeJob",
+            "job 'cluster_per_stage'", "not Jobs API job settings", "main_class"),
+        bundle("an enum value the SDK does not know", stages,
+            "      node_type_id: i4i.2xlarge\n      driver_node_type_id: r6i.xlarge\n"
+                + "      num_workers: 3\n      data_security_mode: DATA_SECURITY_MODE_DEDICATED",
+            "      node_type_id: i4i.2xlarge\n      driver_node_type_id: r6i.xlarge\n"
+                + "      num_workers: 3\n      data_security_mode: DEDICATED",
+            "job 'cluster_per_stage'", "not Jobs API job settings", "DEDICATED"),
+        bundle("a key the bundle schema does not know", Bundle.FILE,
+            "experimental:\n  skip_artifact_cleanup: true",
+            "experimental:\n  skip_artifact_cleanup: true\n  skip_artifacts_cleanup: true",
+            "experimental", "unknown key 'skip_artifacts_cleanup'"),
+        bundle("a duplicate YAML key", jobs,
+            "      max_concurrent_runs: 1\n      continuous:\n        pause_status: ${var.shape_1",
+            "      max_concurrent_runs: 1\n      max_concurrent_runs: 2\n      continuous:\n"
+                + "        pause_status: ${var.shape_1",
+            "jobs.yml", "not valid YAML", "duplicate key max_concurrent_runs"),
+        bundle("a reference to a variable nobody declared", stages,
+            "        - ${var.kafka_service_credential}", "        - ${var.kafka_credential}",
+            "${var.kafka_credential} names no variable"),
+        bundle("a variable without a value", Bundle.FILE,
+            "      bootstrap_servers: dev-broker-1.example.com:9093\n", "",
+            "[dev]", "no value assigned to variable bootstrap_servers"),
+        bundle("a job parameter the tasks reference but the job lacks", jobs,
+            "        - name: trigger\n          default: availableNow\n", "",
+            "job 'scheduled'", "job parameter 'trigger', which the job does not define"),
+        bundle("prod running as whoever deploys it", Bundle.FILE,
+            "    run_as:\n      service_principal_name: ${var.service_principal}\n", "",
+            "[prod]", "prod jobs run as a service principal"),
+        bundle("jars deleted on every deploy", Bundle.FILE,
+            "  skip_artifact_cleanup: true", "  skip_artifact_cleanup: false",
+            "experimental.skip_artifact_cleanup must be true"),
+        bundle("a dev artifact folder shared by every developer", Bundle.FILE,
+            "/${bundle.target}/${workspace.current_user.short_name}", "/${bundle.target}",
+            "[dev]", "must contain ${workspace.current_user.short_name} in development mode"),
+        bundle("jars that do not name the version pom.xml builds", Bundle.FILE,
+            "    default: 0.1.0-SNAPSHOT", "    default: 0.2.0",
+            "variable version is '0.2.0'"),
+        bundle("two shapes running on the same tables", Bundle.FILE,
+            "  shape_2_pause_status:\n    default: PAUSED",
+            "  shape_2_pause_status:\n    default: UNPAUSED",
+            "jobs [shared_cluster, cluster_per_stage] would all run"),
+        bundle("shape 1 drifting from the stages' own settings", stages,
+            "        - --dead-letter-limit\n        - \"0.5\"\n        - --merge-max-files",
+            "        - --dead-letter-limit\n        - \"0.9\"\n        - --merge-max-files",
+            "stage deserialize runs with different settings in different jobs",
+            "dead-letter-limit"),
+        bundle("a dev deployment that starts by itself", Bundle.FILE,
+            "      shape_3_pause_status: PAUSED\n", "",
+            "[dev]", "jobs [cluster_per_stage] would start by themselves in a development"
+                + " target"),
+        bundle("an include that matches nothing", Bundle.FILE,
+            "  - deploy/bundle/*.yml", "  - deploy/bundles/*.yml",
+            "include 'deploy/bundles/*.yml' matches no file"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("brokenBundles")
+  void aBundleWithOneMistakeIsRejected(
+      String mistake, String file, String from, String to, List<String> expected)
+      throws IOException {
+    Path copy = temp.resolve("bundle-copy");
+    for (String f : List.of(Bundle.FILE, "deploy/bundle/stages.yml", "deploy/bundle/jobs.yml",
+        BundleValidator.BUILD_SCRIPT)) {
+      Files.createDirectories(copy.resolve(f).getParent());
+      Files.copy(ROOT.resolve(f), copy.resolve(f));
+    }
+    String text = Files.readString(copy.resolve(file));
+    assertThat(text).as("%s contains the text to break", file).contains(from);
+    Files.writeString(copy.resolve(file), text.replace(from, to));
+
+    Bundle broken = Bundle.load(copy);
+    List<String> problems = new ArrayList<>();
+    for (String target : List.of("dev", "prod")) {
+      problems.addAll(bundleValidator.problems(broken, target));
+    }
+
+    assertThat(problems).as("problems of the bundle with %s", mistake)
+        .anySatisfy(p -> assertThat(p).contains(expected));
+  }
+
+  private static Arguments bundle(
+      String mistake, String file, String from, String to, String... expected) {
+    return Arguments.of(mistake, file, from, to, List.of(expected));
+  }
+
+  /** The Jobs API files, written as a person would read them: one array element per line. */
+  private static String pretty(JsonNode tree) throws IOException {
+    DefaultPrettyPrinter printer = new DefaultPrettyPrinter(
+        Separators.createDefaultInstance()
+            .withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+        .withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
+    return JSON.writer(printer).writeValueAsString(tree) + "\n";
+  }
+
+  /** A job as the SDK reads it: key order, formatting and defaults no longer matter. */
+  private static JsonNode normalized(String json) throws IOException {
+    ObjectMapper strict = DeployFileValidator.strictMapper();
+    return strict.valueToTree(strict.readValue(json, CreateJob.class));
+  }
+
+  /** Where two trees first differ, with both values; null when they are equal. */
+  static String firstDifference(JsonNode want, JsonNode have, String path) {
+    if (want.equals(have)) {
+      return null;
+    }
+    if (want.isObject() && have.isObject()) {
+      for (Iterator<String> names = want.fieldNames(); names.hasNext(); ) {
+        String n = names.next();
+        if (!have.has(n)) {
+          return path + "." + n + ": the bundle has " + want.get(n) + ", the file nothing";
+        }
+        String d = firstDifference(want.get(n), have.get(n), path + "." + n);
+        if (d != null) {
+          return d;
+        }
+      }
+      for (Iterator<String> names = have.fieldNames(); names.hasNext(); ) {
+        String n = names.next();
+        if (!want.has(n)) {
+          return path + "." + n + ": the file has " + have.get(n) + ", the bundle nothing";
+        }
+      }
+    }
+    if (want.isArray() && have.isArray() && want.size() == have.size()) {
+      for (int i = 0; i < want.size(); i++) {
+        String d = firstDifference(want.get(i), have.get(i), path + "[" + i + "]");
+        if (d != null) {
+          return d;
+        }
+      }
+    }
+    return path + ": the bundle has " + want + ", the file " + have;
+  }
+
   private static Arguments broken(
       String mistake, String source, Consumer<ObjectNode> change, String... expected) {
     return Arguments.of(mistake, source, change, List.of(expected));
@@ -238,6 +509,24 @@ class DeployFilesIT {
 
   private static ObjectNode jarTask(ObjectNode job, String key) {
     return (ObjectNode) task(job, key).get("spark_jar_task");
+  }
+
+  private static void jobParameter(ObjectNode job, String name, String value) {
+    for (JsonNode p : job.get("parameters")) {
+      if (p.get("name").asText().equals(name)) {
+        ((ObjectNode) p).put("default", value);
+        return;
+      }
+    }
+    throw new IllegalArgumentException("no job parameter " + name);
+  }
+
+  /** Runs task {@code key} in the job's serverless environment, with the -connect jar. */
+  private static void moveToServerless(ObjectNode job, String key) {
+    ObjectNode t = task(job, key);
+    t.remove("job_cluster_key");
+    t.remove("libraries");
+    t.put("environment_key", job.get("environments").get(0).get("environment_key").asText());
   }
 
   private static ArrayNode parameters(ObjectNode job, String key) {

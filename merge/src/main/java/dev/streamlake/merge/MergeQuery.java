@@ -1,5 +1,6 @@
 package dev.streamlake.merge;
 
+import dev.streamlake.common.SparkApi;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableSchemas;
 import java.util.List;
@@ -22,6 +23,10 @@ public final class MergeQuery {
 
   public static StreamingQuery start(SparkSession spark, MergeConfig config)
       throws TimeoutException {
+    // Before anything touches Delta's classes, which a Spark Connect client may not have.
+    SparkApi.requireClassic(spark, "merge", "each micro-batch caches its rows (persist), makes"
+        + " its MERGE idempotent through session settings (spark.databricks.delta.write.txnAppId"
+        + " and txnVersion) and reads the streaming query id from the SparkContext");
     return start(spark, config, GoldMerger.forConfig(config));
   }
 

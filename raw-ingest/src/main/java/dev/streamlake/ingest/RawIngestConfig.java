@@ -7,6 +7,8 @@ import dev.streamlake.common.Stage;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TriggerSpec;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import picocli.CommandLine.Command;
@@ -21,14 +23,20 @@ public record RawIngestConfig(
     Long maxOffsetsPerTrigger,
     boolean failOnDataLoss,
     TopicWait waitForTopic,
+    Map<String, String> sourceOptions,
     Map<String, String> kafkaOptions) {
 
-  /** Kafka client options pass through as {@code --kafka.<option>=<value>}. */
+  /**
+   * Kafka client options pass through as {@code --kafka.<option>=<value>}. {@code sourceOptions}
+   * are the other Spark Kafka source options the stage lets users set, by Spark's names.
+   */
   public static final String KAFKA_PREFIX = "kafka.";
 
   static final TriggerSpec DEFAULT_TRIGGER = TriggerSpec.processingTime(Duration.ofSeconds(30));
 
   public RawIngestConfig {
+    // Insertion order kept: the effective-config line and the source see them as given.
+    sourceOptions = Collections.unmodifiableMap(new LinkedHashMap<>(sourceOptions));
     kafkaOptions = Map.copyOf(kafkaOptions);
   }
 
@@ -75,6 +83,7 @@ public record RawIngestConfig(
     m.put("max-offsets-per-trigger", maxOffsetsPerTrigger == null ? "none" : maxOffsetsPerTrigger.toString());
     m.put("fail-on-data-loss", Boolean.toString(failOnDataLoss));
     m.put("wait-for-topic", waitForTopic.toString());
+    sourceOptions.forEach(m::put);
     kafkaOptions.forEach((k, v) -> m.put(k, v));
     return m;
   }

@@ -6,6 +6,7 @@ import dev.streamlake.common.StageSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,6 +33,12 @@ public final class RawIngestOptions {
           "kafka.interceptor.classes",
           "kafka.key.serializer",
           "kafka.value.serializer");
+
+  /** Databricks' source option naming a Unity Catalog service credential for Kafka. */
+  static final String SERVICE_CREDENTIAL = "databricks.serviceCredential";
+
+  /** What Spark's time strings accept and we document: a number and one unit. */
+  private static final Pattern DURATION = Pattern.compile("\\d+\\s*(ms|s|m|min|h|d)");
 
   private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_.\\-\\[\\]:]+:(\\d{1,5})");
 
@@ -64,6 +71,49 @@ public final class RawIngestOptions {
       paramLabel = "N",
       description = "Cap on records per micro-batch. Default: no cap.")
   Long maxOffsetsPerTrigger;
+
+  @Option(
+      names = "--min-partitions",
+      paramLabel = "N",
+      description = "Spark's minPartitions: read each batch with at least N Spark tasks, splitting"
+          + " large Kafka partitions. Default: one task per Kafka partition.")
+  Integer minPartitions;
+
+  @Option(
+      names = "--min-offsets-per-trigger",
+      paramLabel = "N",
+      description = "Spark's minOffsetsPerTrigger: wait for at least N new records before a"
+          + " batch (at most --max-trigger-delay). Default: no minimum.")
+  Long minOffsetsPerTrigger;
+
+  @Option(
+      names = "--max-trigger-delay",
+      paramLabel = "DURATION",
+      description = "Spark's maxTriggerDelay: the longest a batch waits for"
+          + " --min-offsets-per-trigger records (e.g. 5m). Spark's default: 15m.")
+  String maxTriggerDelay;
+
+  @Option(
+      names = "--group-id-prefix",
+      paramLabel = "PREFIX",
+      description = "Spark's groupIdPrefix: prefix of the consumer group ids Spark generates, for"
+          + " brokers whose ACLs allow only some group names. Default: spark-kafka-source.")
+  String groupIdPrefix;
+
+  @Option(
+      names = "--service-credential",
+      paramLabel = "NAME",
+      description = "Databricks only (Runtime 16.1+): databricks.serviceCredential, the Unity"
+          + " Catalog service credential that signs in to managed Kafka (Amazon MSK IAM, Azure"
+          + " Event Hubs) instead of --kafka.sasl.jaas.config.")
+  String serviceCredential;
+
+  @Option(
+      names = "--service-credential-scope",
+      paramLabel = "SCOPE",
+      description = "Databricks only: databricks.serviceCredential.scope, when Databricks cannot"
+          + " infer the OAuth scope of the Kafka service from the brokers.")
+  String serviceCredentialScope;
 
   @Option(
       names = "--fail-on-data-loss",
@@ -143,6 +193,7 @@ public final class RawIngestOptions {
         maxOffsetsPerTrigger,
         failOnDataLoss == null || failOnDataLoss,
         topicWait(waitForTopic),
+        sourceOptions(kafkaOptions),
         checkKafkaOptions(kafkaOptions));
   }
 
@@ -159,6 +210,81 @@ public final class RawIngestOptions {
           + " duration such as 0s, 30s, 5m or 1h, or forever.");
     }
     return new TopicWait(d);
+  }
+
+  /**
+   * The Spark Kafka source options set by the flags above, by Spark's names, checked. Only options
+   * that cannot break what stage 1 promises have flags: the subscription, the starting offsets,
+   * {@code failOnDataLoss}, {@code maxOffsetsPerTrigger} and {@code includeHeaders} (always on,
+   * since raw keeps every header) stay with the stage.
+   */
+  Map<String, String> sourceOptions(Map<String, String> kafkaOptions) {
+    Map<String, String> o = new LinkedHashMap<>();
+    if (minPartitions != null) {
+      if (minPartitions <= 0) {
+        throw new ConfigException("Invalid value for --min-partitions: '" + minPartitions
+            + "'. Allowed: a positive number of Spark tasks per batch.");
+      }
+      o.put("minPartitions", minPartitions.toString());
+    }
+    if (minOffsetsPerTrigger != null) {
+      if (minOffsetsPerTrigger <= 0) {
+        throw new ConfigException("Invalid value for --min-offsets-per-trigger: '"
+            + minOffsetsPerTrigger + "'. Allowed: a positive number of records.");
+      }
+      if (maxOffsetsPerTrigger != null && minOffsetsPerTrigger > maxOffsetsPerTrigger) {
+        throw new ConfigException("Settings --min-offsets-per-trigger (" + minOffsetsPerTrigger
+            + ") and --max-offsets-per-trigger (" + maxOffsetsPerTrigger + ") contradict each"
+            + " other: the minimum must not exceed the maximum.");
+      }
+      o.put("minOffsetsPerTrigger", minOffsetsPerTrigger.toString());
+    }
+    if (maxTriggerDelay != null) {
+      String delay = maxTriggerDelay.trim().toLowerCase(Locale.ROOT);
+      if (!DURATION.matcher(delay).matches()) {
+        throw new ConfigException("Invalid value for --max-trigger-delay: '" + maxTriggerDelay
+            + "'. Allowed: a duration such as 30s, 5m or 1h.");
+      }
+      if (minOffsetsPerTrigger == null) {
+        throw new ConfigException("Setting --max-trigger-delay ('" + maxTriggerDelay + "') needs"
+            + " --min-offsets-per-trigger: Spark only delays a batch that has fewer new records"
+            + " than that minimum.");
+      }
+      o.put("maxTriggerDelay", delay.replace(" ", ""));
+    }
+    if (groupIdPrefix != null) {
+      if (groupIdPrefix.isBlank()) {
+        throw new ConfigException("Invalid value for --group-id-prefix: '" + groupIdPrefix
+            + "'. Allowed: a non-empty consumer group id prefix.");
+      }
+      String groupId = kafkaOptions.get("kafka.group.id");
+      if (groupId != null) {
+        throw new ConfigException("Settings --group-id-prefix ('" + groupIdPrefix + "') and"
+            + " --kafka.group.id ('" + groupId + "') exclude each other: Spark ignores the prefix"
+            + " when a group id is set.");
+      }
+      o.put("groupIdPrefix", groupIdPrefix.trim());
+    }
+    if (serviceCredential != null) {
+      if (serviceCredential.isBlank()) {
+        throw new ConfigException("Invalid value for --service-credential: '" + serviceCredential
+            + "'. Allowed: the name of a Unity Catalog service credential.");
+      }
+      if (kafkaOptions.containsKey("kafka.sasl.jaas.config")) {
+        throw new ConfigException("Settings --service-credential ('" + serviceCredential + "')"
+            + " and --kafka.sasl.jaas.config exclude each other: with a service credential"
+            + " Databricks signs in to Kafka itself; give one way to sign in.");
+      }
+      o.put(SERVICE_CREDENTIAL, serviceCredential.trim());
+    }
+    if (serviceCredentialScope != null) {
+      if (serviceCredential == null) {
+        throw new ConfigException("Setting --service-credential-scope ('" + serviceCredentialScope
+            + "') needs --service-credential: it is the scope that credential's token is for.");
+      }
+      o.put(SERVICE_CREDENTIAL + ".scope", serviceCredentialScope.trim());
+    }
+    return o;
   }
 
   /** Refuses pass-through options that Spark's Kafka source must own. */

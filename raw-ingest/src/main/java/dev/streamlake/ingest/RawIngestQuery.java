@@ -3,10 +3,14 @@ package dev.streamlake.ingest;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.current_timestamp;
 
+import dev.streamlake.common.ConfigException;
+import dev.streamlake.common.SparkApi;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableSchemas;
 import dev.streamlake.common.UtcDates;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -31,6 +35,7 @@ public final class RawIngestQuery {
   public static StreamingQuery start(SparkSession spark, RawIngestConfig config)
       throws TimeoutException {
     StageSettings s = config.settings();
+    requireCatalogTableOnConnect(spark, s);
     s.raw().ensureExists(spark, TableSchemas.raw(), List.of(TableSchemas.INGEST_DATE));
     Dataset<Row> raw = toRaw(source(spark, config).load());
     StreamingQuery query =
@@ -49,20 +54,41 @@ public final class RawIngestQuery {
     return query;
   }
 
-  static DataStreamReader source(SparkSession spark, RawIngestConfig config) {
-    DataStreamReader r =
-        spark.readStream()
-            .format("kafka")
-            .option("kafka.bootstrap.servers", config.bootstrapServers())
-            .option(config.subscription().option(), config.subscription().value())
-            .option("startingOffsets", config.startingOffsets())
-            .option("failOnDataLoss", config.failOnDataLoss())
-            .option("includeHeaders", true)
-            .options(config.kafkaOptions());
-    if (config.maxOffsetsPerTrigger() != null) {
-      r = r.option("maxOffsetsPerTrigger", config.maxOffsetsPerTrigger());
+  /**
+   * Stage 1 uses only the DataFrame and streaming API, so it runs on Spark Connect (Databricks
+   * serverless, standard access mode), but there a Delta table is reached by its catalog name:
+   * checking a path table needs the classic session's internals.
+   */
+  static void requireCatalogTableOnConnect(SparkSession spark, StageSettings s) {
+    if (s.raw().isPath() && SparkApi.of(spark) == SparkApi.CONNECT) {
+      throw new ConfigException("The raw table is the path " + s.raw() + ", but this session is"
+          + " Spark Connect (Databricks serverless or a cluster in standard access mode), which"
+          + " reaches Delta tables by their Unity Catalog names: set --catalog and --schema, or"
+          + " --raw-table <catalog>.<schema>.<table>.");
     }
-    return r;
+  }
+
+  static DataStreamReader source(SparkSession spark, RawIngestConfig config) {
+    return spark.readStream().format("kafka").options(sourceOptions(config));
+  }
+
+  /**
+   * Every option of the Kafka source. The pass-through options go in first, so the ones the stage
+   * owns (subscription, offsets, {@code includeHeaders}) are set last and always win.
+   */
+  static Map<String, String> sourceOptions(RawIngestConfig config) {
+    Map<String, String> o = new LinkedHashMap<>(config.sourceOptions());
+    o.putAll(config.kafkaOptions());
+    o.put("kafka.bootstrap.servers", config.bootstrapServers());
+    o.put(config.subscription().option(), config.subscription().value());
+    o.put("startingOffsets", config.startingOffsets());
+    o.put("failOnDataLoss", Boolean.toString(config.failOnDataLoss()));
+    if (config.maxOffsetsPerTrigger() != null) {
+      o.put("maxOffsetsPerTrigger", config.maxOffsetsPerTrigger().toString());
+    }
+    // Raw keeps every header a producer sent.
+    o.put("includeHeaders", "true");
+    return o;
   }
 
   /** The Kafka source's columns as the raw table stores them. */

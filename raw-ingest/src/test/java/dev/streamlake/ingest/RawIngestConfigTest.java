@@ -2,6 +2,7 @@ package dev.streamlake.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import dev.streamlake.common.CommandLines;
 import dev.streamlake.common.ConfigException;
@@ -113,8 +114,9 @@ class RawIngestConfigTest {
     assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
             "--trigger", "every 5 minutes"))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("Invalid value for --trigger: 'every 5 minutes'. Allowed: availableNow, or"
-            + " processingTime:<duration> with a duration such as 500ms, 30s, 15m or 1h.");
+        .hasMessage("Invalid value for --trigger: 'every 5 minutes'. Allowed: availableNow,"
+            + " processingTime:<duration> with a duration such as 500ms, 30s, 15m or 1h, or"
+            + " default (the stage's own).");
   }
 
   @Test
@@ -242,5 +244,112 @@ class RawIngestConfigTest {
   @Test
   void helpReturnsNoConfig() {
     assertThat(parse("--help")).isNull();
+  }
+
+  @Test
+  void sparkSourceOptionsPassThroughByTheirSparkNames() {
+    RawIngestConfig c = parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+        "--min-partitions", "48", "--min-offsets-per-trigger", "10000",
+        "--max-trigger-delay", "5m", "--group-id-prefix", "streamlake-raw",
+        "--max-offsets-per-trigger", "500000");
+    assertThat(c.sourceOptions()).containsExactly(
+        entry("minPartitions", "48"), entry("minOffsetsPerTrigger", "10000"),
+        entry("maxTriggerDelay", "5m"), entry("groupIdPrefix", "streamlake-raw"));
+    assertThat(RawIngestQuery.sourceOptions(c))
+        .containsEntry("minPartitions", "48")
+        .containsEntry("maxOffsetsPerTrigger", "500000")
+        .containsEntry("includeHeaders", "true")
+        .containsEntry("subscribe", "sensor-readings");
+    assertThat(c.describe()).containsEntry("minPartitions", "48");
+  }
+
+  @Test
+  void withoutSourceFlagsOnlyTheStagesOwnOptionsAreSet() {
+    RawIngestConfig c = parse("--lake", dir.toString(), "--bootstrap-servers", "h:1");
+    assertThat(c.sourceOptions()).isEmpty();
+    assertThat(RawIngestQuery.sourceOptions(c)).containsOnlyKeys("kafka.bootstrap.servers",
+        "subscribe", "startingOffsets", "failOnDataLoss", "includeHeaders");
+  }
+
+  @Test
+  void includeHeadersStaysOnWhateverIsPassedThrough() {
+    RawIngestConfig c = parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+        "--kafka.includeHeaders=false");
+    assertThat(RawIngestQuery.sourceOptions(c)).containsEntry("includeHeaders", "true");
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--include-headers", "false"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("Unknown options: '--include-headers'");
+  }
+
+  @Test
+  void aServiceCredentialSignsInInsteadOfAJaasConfig() {
+    RawIngestConfig c = parse("--lake", dir.toString(), "--bootstrap-servers", "b-1.msk:9098",
+        "--service-credential", "msk-reader", "--service-credential-scope",
+        "https://events.servicebus.windows.net/.default");
+    assertThat(RawIngestQuery.sourceOptions(c))
+        .containsEntry("databricks.serviceCredential", "msk-reader")
+        .containsEntry("databricks.serviceCredential.scope",
+            "https://events.servicebus.windows.net/.default");
+
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--service-credential", "msk-reader", "--kafka.sasl.jaas.config=x required;"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Settings --service-credential ('msk-reader') and --kafka.sasl.jaas.config"
+            + " exclude each other: with a service credential Databricks signs in to Kafka itself;"
+            + " give one way to sign in.");
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--service-credential-scope", "s"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Setting --service-credential-scope ('s') needs --service-credential: it is"
+            + " the scope that credential's token is for.");
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--service-credential", " "))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid value for --service-credential: ' '. Allowed: the name of a Unity"
+            + " Catalog service credential.");
+  }
+
+  @Test
+  void badSourceOptionValuesAreNamed() {
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--min-partitions", "0"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid value for --min-partitions: '0'. Allowed: a positive number of Spark"
+            + " tasks per batch.");
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--min-offsets-per-trigger", "-5"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid value for --min-offsets-per-trigger: '-5'. Allowed: a positive number"
+            + " of records.");
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--min-offsets-per-trigger", "100", "--max-trigger-delay", "soon"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid value for --max-trigger-delay: 'soon'. Allowed: a duration such as"
+            + " 30s, 5m or 1h.");
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--group-id-prefix", ""))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid value for --group-id-prefix: ''. Allowed: a non-empty consumer group"
+            + " id prefix.");
+  }
+
+  @Test
+  void sourceOptionsThatContradictEachOtherAreNamed() {
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--max-trigger-delay", "5m"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Setting --max-trigger-delay ('5m') needs --min-offsets-per-trigger: Spark"
+            + " only delays a batch that has fewer new records than that minimum.");
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--min-offsets-per-trigger", "1000", "--max-offsets-per-trigger", "10"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Settings --min-offsets-per-trigger (1000) and --max-offsets-per-trigger (10)"
+            + " contradict each other: the minimum must not exceed the maximum.");
+    assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+            "--group-id-prefix", "sl", "--kafka.group.id=fixed"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Settings --group-id-prefix ('sl') and --kafka.group.id ('fixed') exclude each"
+            + " other: Spark ignores the prefix when a group id is set.");
   }
 }
