@@ -111,15 +111,28 @@ public record TableRef(String name, boolean isPath) {
    * there and goes on.
    */
   public void ensureExists(SparkSession spark, StructType schema, List<String> partitionColumns) {
+    ensureExists(spark, schema, partitionColumns, Map.of());
+  }
+
+  /** As above, with table properties set when this call creates the table. */
+  public void ensureExists(SparkSession spark, StructType schema, List<String> partitionColumns,
+      Map<String, String> properties) {
     if (exists(spark)) {
       return;
     }
     try {
-      write(spark.createDataFrame(List.<Row>of(), schema)
-          .write()
-          .format("delta")
-          .mode(SaveMode.Append)
-          .partitionBy(partitionColumns.toArray(String[]::new)));
+      if (properties.isEmpty()) {
+        write(spark.createDataFrame(List.<Row>of(), schema)
+            .write()
+            .format("delta")
+            .mode(SaveMode.Append)
+            .partitionBy(partitionColumns.toArray(String[]::new)));
+      } else {
+        DeltaTableBuilder b = createIfNotExists(spark).addColumns(schema)
+            .partitionedBy(partitionColumns.toArray(String[]::new));
+        properties.forEach(b::property);
+        b.execute();
+      }
       LOG.info("Created empty Delta table {} partitioned by {}", name, partitionColumns);
     } catch (RuntimeException e) {
       if (!existsAfterRefresh(spark)) {

@@ -1,7 +1,9 @@
 package dev.streamlake.common;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
@@ -59,6 +61,27 @@ public final class TableSchemas {
         .add(HEADERS, headersType(), true)
         .add(INGESTED_AT, DataTypes.TimestampType, false)
         .add(INGEST_DATE, DataTypes.DateType, false);
+  }
+
+  /**
+   * raw's table properties. Delta passes a table's properties to the Parquet writer, so they can
+   * spare stage 1 work no reader needs: no dictionary and no min/max statistics for the key, value
+   * and header bytes (random-looking payloads never fit a dictionary, and nobody filters on their
+   * byte order), no dictionary for the offsets and timestamps (unique per record), and Delta's file
+   * statistics only for the columns that locate a record.
+   */
+  public static Map<String, String> rawProperties() {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("delta.dataSkippingStatsColumns", String.join(",",
+        TOPIC, "`" + PARTITION + "`", OFFSET, TIMESTAMP, INGESTED_AT));
+    for (String column : List.of(KEY, VALUE, HEADERS + ".list.element." + VALUE)) {
+      p.put("parquet.enable.dictionary#" + column, "false");
+      p.put("parquet.column.statistics.enabled#" + column, "false");
+    }
+    // Unique per record: a dictionary is built and thrown away for every file.
+    p.put("parquet.enable.dictionary#" + OFFSET, "false");
+    p.put("parquet.enable.dictionary#" + TIMESTAMP, "false");
+    return p;
   }
 
   public static DataType headersType() {

@@ -14,29 +14,37 @@ import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * The foreachBatch body. Classifies the batch once (persisted, without the raw bytes of good
- * rows), counts it in one pass, applies the circuit breaker before writing anything, then writes
- * bronze and dead_letter with Delta's idempotent-write options.
+ * The foreachBatch body. Classifies the batch once into cached compact rows (without the raw bytes
+ * of good rows), counts it in one pass, applies the circuit breaker before writing anything, then
+ * writes bronze and dead_letter with Delta's idempotent-write options.
  *
  * <p>Exactly once, even when a replay classifies differently: bronze is always written first, and
  * always committed (empty or not), so each batch's bronze rows are fixed by one commit that Delta
- * skips on every replay. Dead letters are then not taken from the classification but derived from
- * what bronze holds: every row of the batch that bronze does not have. Whatever changed between
- * two attempts (rules, schema files, registry answers, blocks recomputed after a lost executor),
- * each raw row ends in exactly one table. DESIGN.md has the argument.
+ * skips on every replay. The dead letters must be the batch's rows that bronze lacks. When this
+ * attempt's bronze write committed, from the classification the counts saw, that is simply the
+ * classification's failed rows: the classification is sealed after the counts, so a write that
+ * would have to classify a lost cached partition again fails instead. Otherwise (a replay whose
+ * bronze commit Delta skipped, or a lost partition) the dead letters are derived from what bronze
+ * holds. Whatever changed between two attempts (rules, schema files, registry answers, blocks
+ * recomputed after a lost executor), each raw row ends in exactly one table. DESIGN.md has the
+ * argument.
  */
 final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   private static final long serialVersionUID = 1L;
@@ -52,8 +60,26 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   private final Rules rules;
   private final List<NamedExpression> ruleConfig;
   private final Double deadLetterLimit;
+  /**
+   * Set by Delta after each commit a session makes; unset before bronze's write, it tells whether
+   * that write committed or was skipped as a replay.
+   */
+  static final String LAST_COMMIT_VERSION = "spark.databricks.delta.lastCommitVersionInSession";
+
+  /** Where a batch's dead letters came from. */
+  enum DeadLetterPath {
+    /** This attempt's classification, the one bronze's commit used. */
+    CLASSIFICATION,
+    /** The batch's rows that bronze lacks. */
+    DERIVED_FROM_BRONZE
+  }
+
+  /** Test seam: runs after the counts and before bronze's write. */
+  private transient LongConsumer beforeBronzeWrite = batchId -> {};
   /** Test seam: runs after bronze's commit and before dead_letter's. */
   private transient LongConsumer afterBronzeCommit = batchId -> {};
+  /** Test seam: tells which way each batch's dead letters were found. */
+  private transient BiConsumer<Long, DeadLetterPath> deadLetterPath = (batchId, path) -> {};
 
   BatchWriter(String queryName, String appId, String stage, TableRef bronze, TableRef deadLetter,
       Classification layout, DecoderSettings decoder, Rules rules,
@@ -70,16 +96,27 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     this.deadLetterLimit = deadLetterLimit;
   }
 
+  BatchWriter beforeBronzeWrite(LongConsumer hook) {
+    this.beforeBronzeWrite = hook;
+    return this;
+  }
+
   BatchWriter afterBronzeCommit(LongConsumer hook) {
     this.afterBronzeCommit = hook;
     return this;
   }
 
+  BatchWriter onDeadLetterPath(BiConsumer<Long, DeadLetterPath> hook) {
+    this.deadLetterPath = hook;
+    return this;
+  }
+
   @Override
   public void call(Dataset<Row> batch, Long batchId) {
-    Dataset<Row> classified =
-        layout.classify(batch, decoder, rules).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> notInBronze = null;
+    ClassifyPartition classifier = new ClassifyPartition(layout, decoder, rules);
+    JavaRDD<InternalRow> rows =
+        layout.rows(batch, classifier).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> classified = layout.frame(batch.sparkSession(), rows);
     try {
       List<Column> metrics = BatchCounts.metrics(ruleConfig);
       Row row = classified.agg(metrics.get(0), metrics.subList(1, metrics.size())
@@ -92,15 +129,84 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       if (deadLetterLimit != null && counts.deadLetterShare() > deadLetterLimit) {
         throw new DeadLetterLimitExceededException(queryName, batchId, counts, deadLetterLimit);
       }
-      String txnAppId = IdempotentWrites.txnAppId(appId, batch.sparkSession());
-      append(layout.bronzeRows(classified), bronze, txnAppId, batchId, true,
-          counts.toJson(batchId));
+      // Every write from here reads the classification the counts saw, or fails.
+      classifier.seal();
+      SparkSession spark = batch.sparkSession();
+      String txnAppId = IdempotentWrites.txnAppId(appId, spark);
+      spark.conf().unset(LAST_COMMIT_VERSION);
+      boolean sameClassification = true;
+      beforeBronzeWrite.accept(batchId);
+      try {
+        append(layout.bronzeRows(classified), bronze, txnAppId, batchId, true,
+            counts.toJson(batchId));
+      } catch (RuntimeException e) {
+        if (!ClassificationSealedException.causedBy(e)) {
+          throw e;
+        }
+        LOG.warn("{} batch {}: part of the cached classification was lost before bronze's"
+            + " commit; classifying it again, the dead letters follow from what bronze holds",
+            queryName, batchId);
+        classifier.unseal();
+        sameClassification = false;
+        append(layout.bronzeRows(classified), bronze, txnAppId, batchId, true,
+            counts.toJson(batchId));
+      }
+      boolean committedNow = spark.conf().getOption(LAST_COMMIT_VERSION).isDefined();
       afterBronzeCommit.accept(batchId);
 
-      notInBronze = classified
-          .join(bronzeRowsOf(classified, batch), seq(Classification.coordinateNames()),
-              "left_anti")
-          .persist(StorageLevel.MEMORY_AND_DISK());
+      if (committedNow && sameClassification
+          && writeOwnDeadLetters(classified, counts, txnAppId, batchId)) {
+        deadLetterPath.accept(batchId, DeadLetterPath.CLASSIFICATION);
+        return;
+      }
+      classifier.unseal();
+      deadLetterPath.accept(batchId, DeadLetterPath.DERIVED_FROM_BRONZE);
+      writeDeadLettersBronzeLacks(classified, batch, txnAppId, batchId, counts);
+    } finally {
+      rows.unpersist(false);
+    }
+  }
+
+  /**
+   * The usual case: this attempt committed bronze from the sealed classification the counts saw,
+   * so bronze holds exactly its good rows and its failed rows are the dead letters. A lost cached
+   * partition fails this write instead of being classified differently; then nothing was committed
+   * to dead_letter, this returns false and the caller derives the dead letters from bronze.
+   */
+  private boolean writeOwnDeadLetters(Dataset<Row> classified, BatchCounts counts,
+      String txnAppId, long batchId) {
+    if (counts.deadLetters() == 0) {
+      LOG.info("{} batch {} written: {} rows to {}, none to {}", queryName, batchId,
+          counts.good(), bronze, deadLetter);
+      return true;
+    }
+    try {
+      append(layout.deadLetterRows(classified.where(not(Classification.isGood())), stage),
+          deadLetter, txnAppId, batchId, false, null);
+    } catch (RuntimeException e) {
+      if (!ClassificationSealedException.causedBy(e)) {
+        throw e;
+      }
+      LOG.warn("{} batch {}: part of the cached classification was lost after bronze's commit;"
+          + " deriving the batch's dead letters from what bronze holds instead", queryName,
+          batchId);
+      return false;
+    }
+    LOG.info("{} batch {} written: {} rows to {}, {} rows to {}", queryName, batchId,
+        counts.good(), bronze, counts.deadLetters(), deadLetter);
+    return true;
+  }
+
+  /**
+   * After a replay whose bronze commit Delta skipped, or a lost cached partition: the dead letters
+   * are the batch's rows that bronze lacks, whatever this attempt's classification says.
+   */
+  private void writeDeadLettersBronzeLacks(Dataset<Row> classified, Dataset<Row> batch,
+      String txnAppId, long batchId, BatchCounts counts) {
+    Dataset<Row> notInBronze = classified
+        .join(bronzeRowsOf(classified, batch), seq(Classification.coordinateNames()), "left_anti")
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    try {
       Row split = notInBronze.agg(count_if(not(Classification.isGood())),
           count_if(Classification.isGood())).first();
       long failed = split.getLong(0);
@@ -120,10 +226,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       LOG.info("{} batch {} written: {} rows to {}, {} rows to {}", queryName, batchId,
           counts.rows() - failed - conflicts, bronze, failed + conflicts, deadLetter);
     } finally {
-      if (notInBronze != null) {
-        notInBronze.unpersist();
-      }
-      classified.unpersist();
+      notInBronze.unpersist();
     }
   }
 

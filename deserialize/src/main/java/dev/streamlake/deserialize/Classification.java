@@ -13,6 +13,7 @@ import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -110,14 +111,25 @@ final class Classification implements Serializable {
    * in, whatever the bytes: every raw row is accounted for.
    */
   Dataset<Row> classify(Dataset<Row> batch, DecoderSettings settings, Rules rules) {
+    return frame(batch.sparkSession(), rows(batch, new ClassifyPartition(this, settings, rules)));
+  }
+
+  /**
+   * The classified rows as Spark's compact {@code UnsafeRow}s, computed by {@code classifier}: an
+   * RDD, so that caching it stores the rows as they are instead of building a columnar cache.
+   */
+  JavaRDD<InternalRow> rows(Dataset<Row> batch, ClassifyPartition classifier) {
     Column[] columns =
         List.of(input.fieldNames()).stream().map(c -> col("`" + c + "`")).toArray(Column[]::new);
     var selected = (org.apache.spark.sql.classic.Dataset<Row>) batch.select(columns);
     RDD<InternalRow> rows = selected.queryExecution().toRdd();
-    JavaRDD<InternalRow> out =
-        rows.toJavaRDD().mapPartitions(new ClassifyPartition(this, settings, rules));
-    var session = (org.apache.spark.sql.classic.SparkSession) batch.sparkSession();
-    return session.internalCreateDataFrame(out.rdd(), classified, false);
+    return rows.toJavaRDD().mapPartitions(classifier);
+  }
+
+  /** Classified rows as a DataFrame of {@link #schema()}. */
+  Dataset<Row> frame(SparkSession spark, JavaRDD<InternalRow> rows) {
+    var session = (org.apache.spark.sql.classic.SparkSession) spark;
+    return session.internalCreateDataFrame(rows.rdd(), classified, false);
   }
 
   static Column isGood() {

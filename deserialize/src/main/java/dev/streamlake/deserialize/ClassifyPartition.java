@@ -6,6 +6,7 @@ import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.unsafe.types.UTF8String;
@@ -26,6 +27,12 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
   private final Classification layout;
   private final DecoderSettings settings;
   private final Rules rules;
+  /**
+   * Set on the driver between jobs. Each job serializes this object into its tasks afresh, so a
+   * job submitted after {@link #seal()} cannot classify a partition again: it fails instead of
+   * computing a classification that may differ from the one an earlier write used.
+   */
+  private boolean sealed;
 
   ClassifyPartition(Classification layout, DecoderSettings settings, Rules rules) {
     this.layout = layout;
@@ -33,9 +40,23 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
     this.rules = rules;
   }
 
+  /** From now on, jobs may only read the cached classification. */
+  void seal() {
+    sealed = true;
+  }
+
+  void unseal() {
+    sealed = false;
+  }
+
   @Override
   public Iterator<InternalRow> call(Iterator<InternalRow> input) {
+    if (sealed) {
+      throw new ClassificationSealedException();
+    }
     Converter converter = new Converter(layout, PayloadDecoder.create(settings), rules);
+    // One compact copy per row: what the cache keeps and what the writes read.
+    UnsafeProjection compact = UnsafeProjection.create(layout.schema());
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -44,7 +65,7 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
 
       @Override
       public InternalRow next() {
-        return converter.convert(input.next());
+        return compact.apply(converter.convert(input.next())).copy();
       }
     };
   }

@@ -3,6 +3,7 @@ package dev.streamlake.deserialize;
 import dev.streamlake.common.SparkApi;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableSchemas;
+import dev.streamlake.common.WriterDefaults;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
@@ -25,7 +26,6 @@ public final class DeserializeQuery {
 
   public static StreamingQuery start(SparkSession spark, DeserializeConfig config)
       throws TimeoutException {
-    requireClassic(spark);
     return start(spark, config, UnaryOperator.identity());
   }
 
@@ -39,6 +39,8 @@ public final class DeserializeQuery {
   static StreamingQuery start(SparkSession spark, DeserializeConfig config,
       UnaryOperator<BatchWriter> writerHook) throws TimeoutException {
     SchemaRegistryCheck.verify(config);
+    requireClassic(spark);
+    WriterDefaults.apply(spark);
     StageSettings s = config.settings();
     Schema reader = s.pipeline().readerSchema();
     Classification layout = new Classification(reader);
@@ -49,7 +51,7 @@ public final class DeserializeQuery {
     // Created up front so that stage 3 can start reading bronze before the first good row, and
     // stage 2 can start before stage 1 wrote its first batch; both use the shared contract.
     List<String> byIngestDate = List.of(TableSchemas.INGEST_DATE);
-    s.raw().ensureExists(spark, TableSchemas.raw(), byIngestDate);
+    s.raw().ensureExists(spark, TableSchemas.raw(), byIngestDate, TableSchemas.rawProperties());
     s.bronze().ensureExists(spark, bronzeSchema, byIngestDate);
     s.deadLetter().ensureExists(spark, TableSchemas.deadLetter(), byIngestDate);
 

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -31,6 +32,7 @@ import org.apache.spark.sql.streaming.StreamingQuery;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Exactly once when a batch classifies differently the second time: bronze is committed, then
@@ -107,17 +109,13 @@ class ReplayRoutingIT {
   @Test
   void blocksRecomputedBetweenTheTwoWritesRouteEveryRowOnce() throws Exception {
     mixedBatch();
-    // A lost executor recomputes the classified batch after bronze's commit; meanwhile the
-    // schema folder gained id 3, so the recomputation classifies offset 1 differently.
+    // A lost executor loses the cached classification after bronze's commit; meanwhile the
+    // schema folder gained id 3, so classifying again would route offset 1 differently.
     DeserializeConfig config = config(sensorWith(List.of()));
-    StreamingQuery q = DeserializeQuery.start(spark, config, w -> w.afterBronzeCommit(batch -> {
-      try {
-        Files.writeString(schemas.resolve("3.avsc"), V3);
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-      spark.catalog().clearCache();
-    }));
+    Map<Long, BatchWriter.DeadLetterPath> paths = new ConcurrentHashMap<>();
+    StreamingQuery q = DeserializeQuery.start(spark, config, w -> w
+        .afterBronzeCommit(batch -> loseTheCacheOnceSchemaThreeExists())
+        .onDeadLetterPath(paths::put));
     awaitEnd(q);
     assertThat(q.exception().isDefined()).as("query failed: %s", q.exception()).isFalse();
 
@@ -126,8 +124,61 @@ class ReplayRoutingIT {
     assertThat(bronze).containsOnlyKeys("0", "2", "4");
     assertThat(dead).containsOnlyKeys("1", "3");
     assertThat(code(dead, "1")).isEqualTo("RECLASSIFIED");
+    assertThat(paths).containsEntry(0L, BatchWriter.DeadLetterPath.DERIVED_FROM_BRONZE);
     assertEveryRawRowOnce(bronze, dead);
     assertDeadLettersKeepTheRawRow();
+  }
+
+  @Test
+  void blocksLostBeforeBronzesCommitAreClassifiedAgainForBoth() throws Exception {
+    mixedBatch();
+    // The cache is lost after the counts and before bronze's write: bronze gets the new
+    // classification, and the dead letters are what it lacks.
+    DeserializeConfig config = config(sensorWith(List.of()));
+    Map<Long, BatchWriter.DeadLetterPath> paths = new ConcurrentHashMap<>();
+    StreamingQuery q = DeserializeQuery.start(spark, config, w -> w
+        .beforeBronzeWrite(batch -> loseTheCacheOnceSchemaThreeExists())
+        .onDeadLetterPath(paths::put));
+    awaitEnd(q);
+    assertThat(q.exception().isDefined()).as("query failed: %s", q.exception()).isFalse();
+
+    Map<String, Row> bronze = coordinates("bronze");
+    Map<String, Row> dead = coordinates("dead_letter");
+    assertThat(bronze).containsOnlyKeys("0", "1", "2", "4");
+    assertThat(dead).containsOnlyKeys("3");
+    assertThat(paths).containsEntry(0L, BatchWriter.DeadLetterPath.DERIVED_FROM_BRONZE);
+    assertEveryRawRowOnce(bronze, dead);
+    assertDeadLettersKeepTheRawRow();
+  }
+
+  @Test
+  void anUndisturbedBatchTakesItsDeadLettersFromItsOwnClassification() throws Exception {
+    mixedBatch();
+    Map<Long, BatchWriter.DeadLetterPath> paths = new ConcurrentHashMap<>();
+    StreamingQuery q = DeserializeQuery.start(spark, config(sensorWith(List.of())),
+        w -> w.onDeadLetterPath(paths::put));
+    awaitEnd(q);
+    assertThat(q.exception().isDefined()).as("query failed: %s", q.exception()).isFalse();
+
+    Map<String, Row> bronze = coordinates("bronze");
+    Map<String, Row> dead = coordinates("dead_letter");
+    assertThat(bronze).containsOnlyKeys("0", "2", "4");
+    assertThat(dead).containsOnlyKeys("1", "3");
+    assertThat(code(dead, "1")).isEqualTo("UNKNOWN_SCHEMA_ID");
+    assertThat(paths).containsExactly(Map.entry(0L, BatchWriter.DeadLetterPath.CLASSIFICATION));
+    assertEveryRawRowOnce(bronze, dead);
+    assertDeadLettersKeepTheRawRow();
+  }
+
+  /** What a lost executor does to the batch's cache, once the schema folder has id 3. */
+  private void loseTheCacheOnceSchemaThreeExists() {
+    try {
+      Files.writeString(schemas.resolve("3.avsc"), V3);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    CollectionConverters.asJava(spark.sparkContext().getPersistentRDDs()).values()
+        .forEach(rdd -> rdd.unpersist(true));
   }
 
   @Test

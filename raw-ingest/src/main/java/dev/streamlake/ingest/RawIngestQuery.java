@@ -7,6 +7,7 @@ import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.SparkApi;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableSchemas;
+import dev.streamlake.common.WriterDefaults;
 import dev.streamlake.common.UtcDates;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +37,9 @@ public final class RawIngestQuery {
       throws TimeoutException {
     StageSettings s = config.settings();
     requireCatalogTableOnConnect(spark, s);
-    s.raw().ensureExists(spark, TableSchemas.raw(), List.of(TableSchemas.INGEST_DATE));
+    WriterDefaults.apply(spark);
+    s.raw().ensureExists(spark, TableSchemas.raw(), List.of(TableSchemas.INGEST_DATE),
+        TableSchemas.rawProperties());
     Dataset<Row> raw = toRaw(source(spark, config).load());
     StreamingQuery query =
         s.raw()

@@ -17,9 +17,15 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
@@ -87,11 +93,60 @@ class RawIngestIT {
     }
   }
 
-  private void run(RawIngestConfig config) throws Exception {
+  @Test
+  void rawFilesSpendNoDictionaryOrStatisticsOnPayloadBytes() throws Exception {
+    String topic = TestKafka.uniqueTopic("raw-layout");
+    TestKafka.createTopic(topic, 1);
+    produce(topic, 1, 0, 200, new HashMap<>());
+    RawIngestConfig config = RawIngestConfig.fromArgs(new String[] {
+        "--lake", lake.toString(), "--bootstrap-servers", TestKafka.bootstrapServers(),
+        "--topic", topic, "--trigger", "availableNow"});
+    StreamingQuery q = run(config);
+    assertThat(q.sparkSession().conf().get("spark.sql.maxConcurrentOutputFileWriters"))
+        .as("the query writes without sorting its rows by ingest date first").isEqualTo("4");
+
+    List<Path> files;
+    try (var walk = java.nio.file.Files.walk(Path.of(config.settings().raw().name()))) {
+      files = walk.filter(f -> f.toString().endsWith(".parquet")).toList();
+    }
+    assertThat(files).isNotEmpty();
+    for (Path file : files) {
+      try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(
+          new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
+        Map<String, ColumnChunkMetaData> columns = new HashMap<>();
+        for (BlockMetaData block : reader.getFooter().getBlocks()) {
+          for (ColumnChunkMetaData c : block.getColumns()) {
+            columns.put(c.getPath().toDotString(), c);
+          }
+        }
+        for (String bytes : List.of("key", "value", "headers.list.element.value")) {
+          assertThat(columns.get(bytes).getEncodings()).as(bytes)
+              .doesNotContain(Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY);
+          assertThat(columns.get(bytes).getStatistics().hasNonNullValue()).as(bytes).isFalse();
+        }
+        assertThat(columns.get("offset").getEncodings())
+            .doesNotContain(Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY);
+        // The settings name their columns: the topic keeps Parquet's dictionary and statistics.
+        assertThat(columns.get("topic").getEncodings()).containsAnyOf(
+            Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY);
+        assertThat(columns.get("topic").getStatistics().hasNonNullValue()).isTrue();
+      }
+    }
+
+    // Delta's file statistics cover the columns that locate a record, not the others.
+    Row stats = spark.read().json(lake.resolve("raw/sensor_readings/_delta_log").toString() + "/*.json")
+        .where("add IS NOT NULL").select("add.stats").first();
+    String json = stats.getString(0);
+    assertThat(json).contains("\"offset\"").contains("\"partition\"").contains("\"topic\"")
+        .doesNotContain("timestampType");
+  }
+
+  private StreamingQuery run(RawIngestConfig config) throws Exception {
     StreamingQuery q = RawIngestQuery.start(spark, config);
     q.awaitTermination();
     assertThat(q.exception().isEmpty()).as("query failed: %s", q.exception()).isTrue();
     assertThat(q.name()).isEqualTo("sensor_readings.raw-ingest.kafka-to-raw");
+    return q;
   }
 
   /** Sends {@code n} records: mixed partitions, binary values, headers, a tombstone, a null key. */
