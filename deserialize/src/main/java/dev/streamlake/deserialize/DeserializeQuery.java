@@ -25,7 +25,6 @@ public final class DeserializeQuery {
 
   public static StreamingQuery start(SparkSession spark, DeserializeConfig config)
       throws TimeoutException {
-    requireClassic(spark);
     return start(spark, config, UnaryOperator.identity());
   }
 
@@ -39,6 +38,7 @@ public final class DeserializeQuery {
   static StreamingQuery start(SparkSession spark, DeserializeConfig config,
       UnaryOperator<BatchWriter> writerHook) throws TimeoutException {
     SchemaRegistryCheck.verify(config);
+    requireClassic(spark);
     StageSettings s = config.settings();
     Schema reader = s.pipeline().readerSchema();
     Classification layout = new Classification(reader);
