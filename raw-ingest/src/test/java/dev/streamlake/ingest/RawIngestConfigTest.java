@@ -279,7 +279,7 @@ class RawIngestConfigTest {
     assertThatThrownBy(() -> parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
             "--include-headers", "false"))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("Unknown options: '--include-headers'");
+        .hasMessageContaining("Unknown option: '--include-headers'");
   }
 
   @Test
