@@ -139,7 +139,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       try {
         append(layout.bronzeRows(classified), bronze, txnAppId, batchId, true,
             counts.toJson(batchId));
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // Spark's SparkException is checked, though Scala does not say so
         if (!ClassificationSealedException.causedBy(e)) {
           throw e;
         }
@@ -183,7 +183,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     try {
       append(layout.deadLetterRows(classified.where(not(Classification.isGood())), stage),
           deadLetter, txnAppId, batchId, false, null);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark's SparkException is checked, though Scala does not say so
       if (!ClassificationSealedException.causedBy(e)) {
         throw e;
       }

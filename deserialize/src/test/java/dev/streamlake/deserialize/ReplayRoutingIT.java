@@ -6,6 +6,7 @@ import dev.streamlake.common.PipelineConfig;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.PipelineConfig.SchemaSettings;
 import dev.streamlake.common.TableSchemas;
+import dev.streamlake.deserialize.BatchWriter.DeadLetterPath;
 import dev.streamlake.testing.SensorReadingPayloads;
 import dev.streamlake.testing.SensorReadingPayloads.Reading;
 import dev.streamlake.testing.TestSpark;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -111,20 +113,15 @@ class ReplayRoutingIT {
     mixedBatch();
     // A lost executor loses the cached classification after bronze's commit; meanwhile the
     // schema folder gained id 3, so classifying again would route offset 1 differently.
-    DeserializeConfig config = config(sensorWith(List.of()));
-    Map<Long, BatchWriter.DeadLetterPath> paths = new ConcurrentHashMap<>();
-    StreamingQuery q = DeserializeQuery.start(spark, config, w -> w
-        .afterBronzeCommit(batch -> loseTheCacheOnceSchemaThreeExists())
-        .onDeadLetterPath(paths::put));
-    awaitEnd(q);
-    assertThat(q.exception().isDefined()).as("query failed: %s", q.exception()).isFalse();
+    Map<Long, DeadLetterPath> paths =
+        runToEnd(w -> w.afterBronzeCommit(batch -> loseTheCacheOnceSchemaThreeExists()));
 
     Map<String, Row> bronze = coordinates("bronze");
     Map<String, Row> dead = coordinates("dead_letter");
     assertThat(bronze).containsOnlyKeys("0", "2", "4");
     assertThat(dead).containsOnlyKeys("1", "3");
     assertThat(code(dead, "1")).isEqualTo("RECLASSIFIED");
-    assertThat(paths).containsEntry(0L, BatchWriter.DeadLetterPath.DERIVED_FROM_BRONZE);
+    assertThat(paths).containsExactly(Map.entry(0L, DeadLetterPath.DERIVED_FROM_BRONZE));
     assertEveryRawRowOnce(bronze, dead);
     assertDeadLettersKeepTheRawRow();
   }
@@ -134,19 +131,14 @@ class ReplayRoutingIT {
     mixedBatch();
     // The cache is lost after the counts and before bronze's write: bronze gets the new
     // classification, and the dead letters are what it lacks.
-    DeserializeConfig config = config(sensorWith(List.of()));
-    Map<Long, BatchWriter.DeadLetterPath> paths = new ConcurrentHashMap<>();
-    StreamingQuery q = DeserializeQuery.start(spark, config, w -> w
-        .beforeBronzeWrite(batch -> loseTheCacheOnceSchemaThreeExists())
-        .onDeadLetterPath(paths::put));
-    awaitEnd(q);
-    assertThat(q.exception().isDefined()).as("query failed: %s", q.exception()).isFalse();
+    Map<Long, DeadLetterPath> paths =
+        runToEnd(w -> w.beforeBronzeWrite(batch -> loseTheCacheOnceSchemaThreeExists()));
 
     Map<String, Row> bronze = coordinates("bronze");
     Map<String, Row> dead = coordinates("dead_letter");
     assertThat(bronze).containsOnlyKeys("0", "1", "2", "4");
     assertThat(dead).containsOnlyKeys("3");
-    assertThat(paths).containsEntry(0L, BatchWriter.DeadLetterPath.DERIVED_FROM_BRONZE);
+    assertThat(paths).containsExactly(Map.entry(0L, DeadLetterPath.DERIVED_FROM_BRONZE));
     assertEveryRawRowOnce(bronze, dead);
     assertDeadLettersKeepTheRawRow();
   }
@@ -154,20 +146,29 @@ class ReplayRoutingIT {
   @Test
   void anUndisturbedBatchTakesItsDeadLettersFromItsOwnClassification() throws Exception {
     mixedBatch();
-    Map<Long, BatchWriter.DeadLetterPath> paths = new ConcurrentHashMap<>();
-    StreamingQuery q = DeserializeQuery.start(spark, config(sensorWith(List.of())),
-        w -> w.onDeadLetterPath(paths::put));
-    awaitEnd(q);
-    assertThat(q.exception().isDefined()).as("query failed: %s", q.exception()).isFalse();
+    Map<Long, DeadLetterPath> paths = runToEnd(UnaryOperator.identity());
 
     Map<String, Row> bronze = coordinates("bronze");
     Map<String, Row> dead = coordinates("dead_letter");
     assertThat(bronze).containsOnlyKeys("0", "2", "4");
     assertThat(dead).containsOnlyKeys("1", "3");
     assertThat(code(dead, "1")).isEqualTo("UNKNOWN_SCHEMA_ID");
-    assertThat(paths).containsExactly(Map.entry(0L, BatchWriter.DeadLetterPath.CLASSIFICATION));
+    assertThat(paths).containsExactly(Map.entry(0L, DeadLetterPath.CLASSIFICATION));
     assertEveryRawRowOnce(bronze, dead);
     assertDeadLettersKeepTheRawRow();
+  }
+
+  /**
+   * Runs stage 2 over the mixed batch with the built-in rules and {@code hook} on its writer;
+   * which way each batch's dead letters were found.
+   */
+  private Map<Long, DeadLetterPath> runToEnd(UnaryOperator<BatchWriter> hook) throws Exception {
+    Map<Long, DeadLetterPath> paths = new ConcurrentHashMap<>();
+    StreamingQuery q = DeserializeQuery.start(spark, config(sensorWith(List.of())),
+        w -> hook.apply(w).onDeadLetterPath(paths::put));
+    awaitEnd(q);
+    assertThat(q.exception().isDefined()).as("query failed: %s", q.exception()).isFalse();
+    return paths;
   }
 
   /** What a lost executor does to the batch's cache, once the schema folder has id 3. */

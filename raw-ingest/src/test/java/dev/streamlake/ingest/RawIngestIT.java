@@ -44,11 +44,7 @@ class RawIngestIT {
   void ingestsEachRecordExactlyOnceWithBytesAndHeadersUntouched() throws Exception {
     String topic = TestKafka.uniqueTopic("raw-ingest");
     TestKafka.createTopic(topic, 3);
-    RawIngestConfig config = RawIngestConfig.fromArgs(new String[] {
-        "--lake", lake.toString(),
-        "--bootstrap-servers", TestKafka.bootstrapServers(),
-        "--topic", topic,
-        "--trigger", "availableNow"});
+    RawIngestConfig config = availableNow(topic);
 
     Map<String, ProducerRecord<byte[], byte[]>> sent = new HashMap<>();
     produce(topic, 3, 0, 30, sent);
@@ -73,9 +69,7 @@ class RawIngestIT {
     String topic = TestKafka.uniqueTopic("raw-schema");
     TestKafka.createTopic(topic, 1);
     produce(topic, 1, 0, 3, new HashMap<>());
-    RawIngestConfig config = RawIngestConfig.fromArgs(new String[] {
-        "--lake", lake.toString(), "--bootstrap-servers", TestKafka.bootstrapServers(),
-        "--topic", topic, "--trigger", "availableNow"});
+    RawIngestConfig config = availableNow(topic);
     run(config);
 
     var table = config.settings().raw().read(spark);
@@ -98,9 +92,7 @@ class RawIngestIT {
     String topic = TestKafka.uniqueTopic("raw-layout");
     TestKafka.createTopic(topic, 1);
     produce(topic, 1, 0, 200, new HashMap<>());
-    RawIngestConfig config = RawIngestConfig.fromArgs(new String[] {
-        "--lake", lake.toString(), "--bootstrap-servers", TestKafka.bootstrapServers(),
-        "--topic", topic, "--trigger", "availableNow"});
+    RawIngestConfig config = availableNow(topic);
     StreamingQuery q = run(config);
     assertThat(q.sparkSession().conf().get("spark.sql.maxConcurrentOutputFileWriters"))
         .as("the query writes without sorting its rows by ingest date first").isEqualTo("4");
@@ -139,6 +131,12 @@ class RawIngestIT {
     String json = stats.getString(0);
     assertThat(json).contains("\"offset\"").contains("\"partition\"").contains("\"topic\"")
         .doesNotContain("timestampType");
+  }
+
+  private RawIngestConfig availableNow(String topic) {
+    return RawIngestConfig.fromArgs(new String[] {"--lake", lake.toString(),
+        "--bootstrap-servers", TestKafka.bootstrapServers(), "--topic", topic,
+        "--trigger", "availableNow"});
   }
 
   private StreamingQuery run(RawIngestConfig config) throws Exception {
