@@ -128,10 +128,9 @@ public record TableRef(String name, boolean isPath) {
             .mode(SaveMode.Append)
             .partitionBy(partitionColumns.toArray(String[]::new)));
       } else {
-        DeltaTableBuilder b = createIfNotExists(spark).addColumns(schema)
-            .partitionedBy(partitionColumns.toArray(String[]::new));
-        properties.forEach(b::property);
-        b.execute();
+        // SQL rather than Delta's table builder: a Spark Connect client (stage 1 on serverless)
+        // has no io.delta.tables classes, and only DDL sets properties that are not Delta's own.
+        spark.sql(createTableSql(schema, partitionColumns, properties));
       }
       LOG.info("Created empty Delta table {} partitioned by {}", name, partitionColumns);
     } catch (RuntimeException e) {
@@ -140,6 +139,34 @@ public record TableRef(String name, boolean isPath) {
       }
       LOG.info("Delta table {} was created by another stage meanwhile", name);
     }
+  }
+
+  /** {@code CREATE TABLE IF NOT EXISTS} for this table; every column nullable, as a write makes it. */
+  String createTableSql(StructType schema, List<String> partitionColumns,
+      Map<String, String> properties) {
+    StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(sqlName())
+        .append(" (");
+    for (int i = 0; i < schema.fields().length; i++) {
+      var f = schema.fields()[i];
+      sql.append(i == 0 ? "" : ", ").append(quoted(f.name())).append(' ')
+          .append(f.dataType().sql());
+    }
+    sql.append(") USING delta");
+    if (!partitionColumns.isEmpty()) {
+      sql.append(" PARTITIONED BY (").append(String.join(", ",
+          partitionColumns.stream().map(TableRef::quoted).toList())).append(')');
+    }
+    sql.append(" TBLPROPERTIES (").append(String.join(", ", properties.entrySet().stream()
+        .map(e -> literal(e.getKey()) + " = " + literal(e.getValue())).toList())).append(')');
+    return sql.toString();
+  }
+
+  private static String quoted(String identifier) {
+    return "`" + identifier.replace("`", "``") + "`";
+  }
+
+  private static String literal(String value) {
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 
   /**

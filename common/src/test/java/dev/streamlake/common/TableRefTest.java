@@ -3,6 +3,11 @@ package dev.streamlake.common;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
 class TableRefTest {
@@ -20,6 +25,23 @@ class TableRefTest {
   void sqlNameQuotesPaths() {
     assertThat(TableRef.path("/tmp/a`b").sqlName()).isEqualTo("delta.`/tmp/a``b`");
     assertThat(TableRef.catalog("main.gold.t").sqlName()).isEqualTo("main.gold.t");
+  }
+
+  @Test
+  void createTableSqlQuotesNamesAndValuesAndLeavesColumnsNullable() {
+    StructType schema = new StructType()
+        .add("partition", DataTypes.IntegerType, false)
+        .add("headers", DataTypes.createArrayType(new StructType()
+            .add("key", DataTypes.StringType, true)), true)
+        .add("ingest_date", DataTypes.DateType, false);
+    Map<String, String> properties = new LinkedHashMap<>();
+    properties.put("parquet.enable.dictionary#value", "false");
+    properties.put("comment", "it's a \\ test");
+    assertThat(TableRef.path("/tmp/a`b").createTableSql(schema, List.of("ingest_date"), properties))
+        .isEqualTo("CREATE TABLE IF NOT EXISTS delta.`/tmp/a``b` (`partition` INT,"
+            + " `headers` ARRAY<STRUCT<key: STRING>>, `ingest_date` DATE) USING delta"
+            + " PARTITIONED BY (`ingest_date`) TBLPROPERTIES"
+            + " ('parquet.enable.dictionary#value' = 'false', 'comment' = 'it\\'s a \\\\ test')");
   }
 
   @Test
