@@ -133,11 +133,11 @@ public record TableRef(String name, boolean isPath) {
         spark.sql(createTableSql(schema, partitionColumns, properties));
       }
       LOG.info("Created empty Delta table {} partitioned by {}", name, partitionColumns);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark's AnalysisException is checked, though Scala does not say so
       if (!existsAfterRefresh(spark)) {
         throw e;
       }
-      LOG.info("Delta table {} was created by another stage meanwhile", name);
+      LOG.info("Delta table {} was created by another stage meanwhile ({})", name, e.toString());
     }
   }
 

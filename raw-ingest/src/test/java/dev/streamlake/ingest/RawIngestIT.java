@@ -2,6 +2,7 @@ package dev.streamlake.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import dev.streamlake.testing.TestKafka;
 import dev.streamlake.testing.TestSpark;
@@ -16,6 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -134,6 +140,39 @@ class RawIngestIT {
     String json = stats.getString(0);
     assertThat(json).contains("\"offset\"").contains("\"partition\"").contains("\"topic\"")
         .doesNotContain("timestampType");
+  }
+
+  /**
+   * Stages 1 and 2 both create raw when it is missing, at the same moment when a deployment
+   * starts them together: every creator must go on, whichever of them Delta lets win.
+   */
+  @Test
+  void creatorsRacingForTheRawTableAllGoOn() throws Exception {
+    for (int round = 0; round < 3; round++) {
+      TableRef raw = TableRef.path(lake.resolve("race-" + round).toString());
+      int creators = 4;
+      CyclicBarrier start = new CyclicBarrier(creators);
+      ExecutorService pool = Executors.newFixedThreadPool(creators);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int i = 0; i < creators; i++) {
+          done.add(pool.submit(() -> {
+            start.await();
+            raw.ensureExists(spark, TableSchemas.raw(), List.of(TableSchemas.INGEST_DATE),
+                TableSchemas.rawProperties());
+            return null;
+          }));
+        }
+        for (Future<?> f : done) {
+          f.get(2, TimeUnit.MINUTES);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      Row detail = spark.sql("DESCRIBE DETAIL " + raw.sqlName()).first();
+      assertThat(detail.<String, String>getJavaMap(detail.fieldIndex("properties")))
+          .containsAllEntriesOf(TableSchemas.rawProperties());
+    }
   }
 
   private RawIngestConfig availableNow(String topic) {
