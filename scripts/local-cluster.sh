@@ -70,19 +70,23 @@ stage_of_jar() {
   esac
 }
 
-# share STAGE: prints "cores executor-memory driver-memory" with the overrides applied, or dies
-# naming the variable, its value and what is allowed.
+# share STAGE: sets SHARE_CORES, SHARE_EXECUTOR_MEMORY and SHARE_DRIVER_MEMORY for the stage, with
+# the overrides applied, or dies naming the variable, its value and what is allowed. (Variables, not
+# output: a die inside $(...) would only end the subshell.)
 share() {
-  local stage=$1 var cores exec_mem driver_mem
+  local stage=$1 var cores exec_mem driver_mem cores_var exec_var driver_var
   var=$(stage_var "$stage")
+  cores_var=${var}_CORES exec_var=${var}_EXECUTOR_MEMORY driver_var=${var}_DRIVER_MEMORY
   read -r cores exec_mem driver_mem <<<"$(default_share "$stage")"
-  cores=$(eval "echo \${${var}_CORES:-$cores}")
-  exec_mem=$(eval "echo \${${var}_EXECUTOR_MEMORY:-$exec_mem}")
-  driver_mem=$(eval "echo \${${var}_DRIVER_MEMORY:-$driver_mem}")
+  cores=${!cores_var:-$cores}
+  exec_mem=${!exec_var:-$exec_mem}
+  driver_mem=${!driver_var:-$driver_mem}
   [[ $cores =~ ^[1-9][0-9]*$ ]] || die "invalid ${var}_CORES: '$cores'. Allowed: a whole number of cores >= 1"
   check_memory "${var}_EXECUTOR_MEMORY" "$exec_mem"
   check_memory "${var}_DRIVER_MEMORY" "$driver_mem"
-  echo "$cores $exec_mem $driver_mem"
+  SHARE_CORES=$cores
+  SHARE_EXECUTOR_MEMORY=$exec_mem
+  SHARE_DRIVER_MEMORY=$driver_mem
 }
 
 check_memory() {
@@ -164,7 +168,8 @@ submit() {
   shift
   master=$(url)
   stage=$(stage_of_jar "$jar")
-  read -r cores exec_mem driver_mem <<<"$(share "$stage")"
+  share "$stage"
+  cores=$SHARE_CORES exec_mem=$SHARE_EXECUTOR_MEMORY driver_mem=$SHARE_DRIVER_MEMORY
   read -r worker_cores worker_mb <<<"$(worker_size)"
   [ "$cores" -le "$worker_cores" ] || die "$stage asks for $cores cores ($(stage_var "$stage")_CORES)" \
     "but the worker offers $worker_cores (WORKER_CORES): it would never get an executor"
@@ -281,12 +286,12 @@ launch_stage() {
 
 # The three stages together must fit the worker, or the last ones never get an executor.
 check_pipeline_fits() {
-  local total_cores=0 total_mb=0 detail="" stage cores exec_mem driver_mem worker_cores worker_mb
+  local total_cores=0 total_mb=0 detail="" stage worker_cores worker_mb
   for stage in $PIPELINE_STAGES; do
-    read -r cores exec_mem driver_mem <<<"$(share "$stage")"
-    total_cores=$((total_cores + cores))
-    total_mb=$((total_mb + $(megabytes "$exec_mem")))
-    detail+="$stage $cores/$exec_mem, "
+    share "$stage"
+    total_cores=$((total_cores + SHARE_CORES))
+    total_mb=$((total_mb + $(megabytes "$SHARE_EXECUTOR_MEMORY")))
+    detail+="$stage $SHARE_CORES/$SHARE_EXECUTOR_MEMORY, "
   done
   if cluster_running; then
     read -r worker_cores worker_mb <<<"$(worker_size)"
