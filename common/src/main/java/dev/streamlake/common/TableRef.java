@@ -120,24 +120,56 @@ public record TableRef(String name, boolean isPath) {
     if (exists(spark)) {
       return;
     }
+    // Another stage may be creating the table this very moment: its log folder can be there before
+    // its first commit, and then a creation here fails on a table that is "not found". So a failed
+    // creation waits for the other one to land, and tries again, before it gives up.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        create(spark, schema, partitionColumns, properties);
+        LOG.info("Created empty Delta table {} partitioned by {}", name, partitionColumns);
+        return;
+      } catch (Exception e) { // Spark's AnalysisException is checked, though Scala does not say so
+        for (int wait = 0; wait < CREATION_RACE_WAIT_SECONDS; wait++) {
+          if (existsAfterRefresh(spark)) {
+            LOG.info("Delta table {} was created by another stage meanwhile ({})", name,
+                e.toString());
+            return;
+          }
+          sleepOneSecond();
+        }
+        if (attempt == CREATION_ATTEMPTS) {
+          throw e;
+        }
+        LOG.warn("Creating Delta table {} failed and nobody else created it in {} s; trying"
+            + " again ({})", name, CREATION_RACE_WAIT_SECONDS, e.toString());
+      }
+    }
+  }
+
+  private static final int CREATION_ATTEMPTS = 3;
+  private static final int CREATION_RACE_WAIT_SECONDS = 10;
+
+  private void create(SparkSession spark, StructType schema, List<String> partitionColumns,
+      Map<String, String> properties) {
+    if (properties.isEmpty()) {
+      write(spark.createDataFrame(List.<Row>of(), schema)
+          .write()
+          .format("delta")
+          .mode(SaveMode.Append)
+          .partitionBy(partitionColumns.toArray(String[]::new)));
+    } else {
+      // SQL rather than Delta's table builder: a Spark Connect client (stage 1 on serverless)
+      // has no io.delta.tables classes, and only DDL sets properties that are not Delta's own.
+      spark.sql(createTableSql(schema, partitionColumns, properties));
+    }
+  }
+
+  private static void sleepOneSecond() {
     try {
-      if (properties.isEmpty()) {
-        write(spark.createDataFrame(List.<Row>of(), schema)
-            .write()
-            .format("delta")
-            .mode(SaveMode.Append)
-            .partitionBy(partitionColumns.toArray(String[]::new)));
-      } else {
-        // SQL rather than Delta's table builder: a Spark Connect client (stage 1 on serverless)
-        // has no io.delta.tables classes, and only DDL sets properties that are not Delta's own.
-        spark.sql(createTableSql(schema, partitionColumns, properties));
-      }
-      LOG.info("Created empty Delta table {} partitioned by {}", name, partitionColumns);
-    } catch (Exception e) { // Spark's AnalysisException is checked, though Scala does not say so
-      if (!existsAfterRefresh(spark)) {
-        throw e;
-      }
-      LOG.info("Delta table {} was created by another stage meanwhile ({})", name, e.toString());
+      Thread.sleep(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a Delta table", e);
     }
   }
 

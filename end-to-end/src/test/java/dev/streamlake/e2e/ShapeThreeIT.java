@@ -109,7 +109,10 @@ class ShapeThreeIT {
 
   private static void assertAlive(List<StageProcess> stages) {
     for (StageProcess s : stages) {
-      assertThat(s.isAlive()).as("%s driver exited with %s:\n%s", s.name(), s.exitCode(), s.logTail(40)).isTrue();
+      // Without stack frames, which would push the error itself out of the report.
+      assertThat(s.isAlive()).as("%s driver exited with %s:\n%s", s.name(), s.exitCode(),
+          s.logTail(400).lines().filter(l -> !l.stripLeading().startsWith("at "))
+              .reduce((a, b) -> a + "\n" + b).orElse("")).isTrue();
     }
   }
 
