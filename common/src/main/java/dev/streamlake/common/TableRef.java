@@ -208,10 +208,10 @@ public record TableRef(String name, boolean isPath) {
   private boolean existsAfterRefresh(SparkSession spark) {
     try {
       read(spark).schema();
-    } catch (RuntimeException notThere) {
+      return exists(spark);
+    } catch (Exception notThere) { // Delta's "table not found" is a checked AnalysisException
       return false;
     }
-    return exists(spark);
   }
 
   /** The table as SQL can name it: {@code delta.`/path`} or the identifier. */
