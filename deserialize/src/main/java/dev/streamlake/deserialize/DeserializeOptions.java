@@ -1,5 +1,7 @@
 package dev.streamlake.deserialize;
 
+import static dev.streamlake.common.ConfigException.invalid;
+
 import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.StageSettings;
 import java.util.Locale;
@@ -84,8 +86,4 @@ public final class DeserializeOptions {
     return d;
   }
 
-  private static ConfigException invalid(String setting, Object value, String allowed) {
-    return new ConfigException(
-        "Invalid value for " + setting + ": '" + value + "'. Allowed: " + allowed + ".");
-  }
 }

@@ -1,5 +1,7 @@
 package dev.streamlake.deserialize;
 
+import static dev.streamlake.common.ConfigException.invalid;
+
 import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.Urls;
 import java.net.URI;
@@ -347,8 +349,4 @@ final class SchemaRegistryOptions {
     };
   }
 
-  private static ConfigException invalid(String setting, Object value, String allowed) {
-    return new ConfigException(
-        "Invalid value for " + setting + ": '" + value + "'. Allowed: " + allowed + ".");
-  }
 }

@@ -1,5 +1,7 @@
 package dev.streamlake.merge;
 
+import static dev.streamlake.common.ConfigException.invalid;
+
 import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.StageSettings;
 import java.time.Duration;
@@ -97,8 +99,4 @@ public final class MergeOptions {
     throw invalid(setting, value, "a duration up to 1 hour such as 500ms, 1s or 2m");
   }
 
-  private static ConfigException invalid(String setting, String value, String allowed) {
-    return new ConfigException(
-        "Invalid value for " + setting + ": '" + value + "'. Allowed: " + allowed + ".");
-  }
 }

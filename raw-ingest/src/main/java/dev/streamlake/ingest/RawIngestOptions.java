@@ -1,5 +1,7 @@
 package dev.streamlake.ingest;
 
+import static dev.streamlake.common.ConfigException.invalid;
+
 import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.Durations;
 import dev.streamlake.common.StageSettings;
@@ -146,10 +148,8 @@ public final class RawIngestOptions {
       String server = s.trim();
       var m = HOST_PORT.matcher(server);
       if (!m.matches() || Integer.parseInt(m.group(1)) < 1 || Integer.parseInt(m.group(1)) > 65535) {
-        throw new ConfigException(
-            "Invalid value for --bootstrap-servers: '" + bootstrapServers + "'. Allowed: a"
-                + " comma-separated list of host:port with a port from 1 to 65535; '" + server
-                + "' is not one.");
+        throw invalid("--bootstrap-servers", bootstrapServers, "a comma-separated list of"
+            + " host:port with a port from 1 to 65535; '" + server + "' is not one");
       }
       servers.add(server);
     }
@@ -163,27 +163,25 @@ public final class RawIngestOptions {
       try {
         Pattern.compile(topicPattern);
       } catch (PatternSyntaxException e) {
-        throw new ConfigException("Invalid value for --topic-pattern: '" + topicPattern
-            + "'. Allowed: a Java regular expression; " + e.getDescription() + ".");
+        throw invalid("--topic-pattern", topicPattern,
+            "a Java regular expression; " + e.getDescription());
       }
       subscription = new Subscription("subscribePattern", topicPattern);
     } else {
       String topics = topic == null ? settings.pipeline().topic() : topic.trim();
       if (topics.isEmpty() || List.of(topics.split(",")).stream().anyMatch(t -> t.isBlank())) {
-        throw new ConfigException("Invalid value for --topic: '" + topic
-            + "'. Allowed: one or more topic names, comma-separated.");
+        throw invalid("--topic", topic, "one or more topic names, comma-separated");
       }
       subscription = new Subscription("subscribe", topics);
     }
     String starting = startingOffsets == null ? "earliest" : startingOffsets.trim();
     if (!starting.equals("earliest") && !starting.equals("latest") && !starting.startsWith("{")) {
-      throw new ConfigException("Invalid value for --starting-offsets: '" + startingOffsets
-          + "'. Allowed: earliest, latest, or Spark's per-partition JSON such as"
-          + " {\"topic\":{\"0\":23,\"1\":-2}}.");
+      throw invalid("--starting-offsets", startingOffsets, "earliest, latest, or Spark's"
+          + " per-partition JSON such as {\"topic\":{\"0\":23,\"1\":-2}}");
     }
     if (maxOffsetsPerTrigger != null && maxOffsetsPerTrigger <= 0) {
-      throw new ConfigException("Invalid value for --max-offsets-per-trigger: '"
-          + maxOffsetsPerTrigger + "'. Allowed: a positive number of records.");
+      throw invalid("--max-offsets-per-trigger", maxOffsetsPerTrigger,
+          "a positive number of records");
     }
     return new RawIngestConfig(
         settings,
@@ -222,15 +220,15 @@ public final class RawIngestOptions {
     Map<String, String> o = new LinkedHashMap<>();
     if (minPartitions != null) {
       if (minPartitions <= 0) {
-        throw new ConfigException("Invalid value for --min-partitions: '" + minPartitions
-            + "'. Allowed: a positive number of Spark tasks per batch.");
+        throw invalid("--min-partitions", minPartitions,
+            "a positive number of Spark tasks per batch");
       }
       o.put("minPartitions", minPartitions.toString());
     }
     if (minOffsetsPerTrigger != null) {
       if (minOffsetsPerTrigger <= 0) {
-        throw new ConfigException("Invalid value for --min-offsets-per-trigger: '"
-            + minOffsetsPerTrigger + "'. Allowed: a positive number of records.");
+        throw invalid("--min-offsets-per-trigger", minOffsetsPerTrigger,
+            "a positive number of records");
       }
       if (maxOffsetsPerTrigger != null && minOffsetsPerTrigger > maxOffsetsPerTrigger) {
         throw new ConfigException("Settings --min-offsets-per-trigger (" + minOffsetsPerTrigger
@@ -254,8 +252,8 @@ public final class RawIngestOptions {
     }
     if (groupIdPrefix != null) {
       if (groupIdPrefix.isBlank()) {
-        throw new ConfigException("Invalid value for --group-id-prefix: '" + groupIdPrefix
-            + "'. Allowed: a non-empty consumer group id prefix.");
+        throw invalid("--group-id-prefix", groupIdPrefix,
+            "a non-empty consumer group id prefix");
       }
       String groupId = kafkaOptions.get("kafka.group.id");
       if (groupId != null) {
@@ -267,8 +265,8 @@ public final class RawIngestOptions {
     }
     if (serviceCredential != null) {
       if (serviceCredential.isBlank()) {
-        throw new ConfigException("Invalid value for --service-credential: '" + serviceCredential
-            + "'. Allowed: the name of a Unity Catalog service credential.");
+        throw invalid("--service-credential", serviceCredential,
+            "the name of a Unity Catalog service credential");
       }
       if (kafkaOptions.containsKey("kafka.sasl.jaas.config")) {
         throw new ConfigException("Settings --service-credential ('" + serviceCredential + "')"
