@@ -39,9 +39,6 @@ public final class RawIngestOptions {
   /** Databricks' source option naming a Unity Catalog service credential for Kafka. */
   static final String SERVICE_CREDENTIAL = "databricks.serviceCredential";
 
-  /** What Spark's time strings accept and we document: a number and one unit. */
-  private static final Pattern DURATION = Pattern.compile("\\d+\\s*(ms|s|m|min|h|d)");
-
   private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_.\\-\\[\\]:]+:(\\d{1,5})");
 
   @Option(
@@ -202,12 +199,8 @@ public final class RawIngestOptions {
     if (value.trim().equalsIgnoreCase("forever")) {
       return TopicWait.FOREVER;
     }
-    Duration d = Durations.parse(value);
-    if (d == null) {
-      throw new ConfigException("Invalid value for --wait-for-topic: '" + value + "'. Allowed: a"
-          + " duration such as 0s, 30s, 5m or 1h, or forever.");
-    }
-    return new TopicWait(d);
+    return new TopicWait(Durations.parse("--wait-for-topic", value, null,
+        "a duration such as 0s, 30s, 5m or 1h, or forever"));
   }
 
   /**
@@ -238,17 +231,14 @@ public final class RawIngestOptions {
       o.put("minOffsetsPerTrigger", minOffsetsPerTrigger.toString());
     }
     if (maxTriggerDelay != null) {
-      String delay = maxTriggerDelay.trim().toLowerCase(Locale.ROOT);
-      if (!DURATION.matcher(delay).matches()) {
-        throw new ConfigException("Invalid value for --max-trigger-delay: '" + maxTriggerDelay
-            + "'. Allowed: a duration such as 30s, 5m or 1h.");
-      }
+      Durations.parse("--max-trigger-delay", maxTriggerDelay, null,
+          "a duration such as 30s, 5m or 1h");
       if (minOffsetsPerTrigger == null) {
         throw new ConfigException("Setting --max-trigger-delay ('" + maxTriggerDelay + "') needs"
             + " --min-offsets-per-trigger: Spark only delays a batch that has fewer new records"
             + " than that minimum.");
       }
-      o.put("maxTriggerDelay", delay.replace(" ", ""));
+      o.put("maxTriggerDelay", Durations.toSpark(maxTriggerDelay));
     }
     if (groupIdPrefix != null) {
       if (groupIdPrefix.isBlank()) {
