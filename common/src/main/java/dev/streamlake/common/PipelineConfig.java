@@ -192,6 +192,15 @@ public record PipelineConfig(
             "a column name");
         goldSource.add(d.name());
       }
+      // Gold adds these two itself; the key and sequence come from goldSource, so this covers
+      // every column gold takes from the source.
+      for (String audit : List.of(TableSchemas.FIRST_INSERTED_AT, TableSchemas.LAST_CHANGED_AT)) {
+        if (goldSource.contains(audit)) {
+          throw new ConfigException(
+              "Invalid pipeline config: column '" + audit + "' is reserved in gold for the time a"
+                  + " row was first inserted / last changed; rename the field or derived column.");
+        }
+      }
       List<String> key = columns(prefix, "gold.key", gold.key(), goldSource, true);
       List<String> sequence = columns(prefix, "gold.sequence", gold.sequence(), goldSource, true);
       List<String> partitionBy =
