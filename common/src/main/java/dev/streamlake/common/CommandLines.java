@@ -19,8 +19,8 @@ public final class CommandLines {
   private CommandLines() {}
 
   /**
-   * Fills {@code command} from {@code args}. Returns false when only usage help was asked for
-   * (it is then printed to stdout). A bad command line is a {@link ConfigException}.
+   * Fills {@code command} from {@code args}. Returns false when only usage help or the version was
+   * asked for (it is then printed to stdout). A bad command line is a {@link ConfigException}.
    */
   public static boolean parse(Object command, String[] args) {
     CommandLine cl = new CommandLine(command);
@@ -35,6 +35,10 @@ public final class CommandLines {
         StringWriter out = new StringWriter();
         cl.usage(new PrintWriter(out));
         System.out.print(out);
+        return false;
+      }
+      if (result.isVersionHelpRequested()) {
+        System.out.println("streamlake " + cl.getCommandName() + " " + ProjectVersion.get());
         return false;
       }
       return true;
