@@ -174,6 +174,9 @@ public record PipelineConfig(
       Schema reader;
       try {
         reader = AvroSchemas.load(schemas.directory(), schemas.readerId());
+        // Bronze's columns are the reader's fields: a type Spark cannot hold stops every stage
+        // here, not stage 2 or 3 once its session is up.
+        TableSchemas.dataStruct(reader);
       } catch (ConfigException e) {
         throw new ConfigException(prefix + e.getMessage());
       }

@@ -124,6 +124,26 @@ class PipelineConfigTest {
         .hasMessageStartingWith("Invalid pipeline config: column 'first_inserted_at' is reserved");
   }
 
+  @Test
+  void aReaderFieldOfATypeSparkCannotHoldIsRefusedAtParsing() throws IOException {
+    Path schemas = Files.createDirectories(dir.resolve("nanos"));
+    Files.writeString(schemas.resolve("1.avsc"), """
+        {"type": "record", "name": "R", "fields": [
+          {"name": "id", "type": "string"},
+          {"name": "t", "type": {"type": "long", "logicalType": "timestamp-nanos"}}]}
+        """);
+    Path f = write("""
+        {"name": "nanos", "topic": "t",
+         "schemas": {"directory": "%s", "readerId": 1},
+         "gold": {"key": ["id"], "sequence": ["offset"], "partitionBy": []}}
+        """.formatted(schemas.toString().replace("\\", "/")));
+    assertThatThrownBy(() -> PipelineConfig.load(f.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("pipeline config " + f + ": Avro logical type timestamp-nanos is not"
+            + " supported: a Spark timestamp holds microseconds. Use timestamp-micros or"
+            + " timestamp-millis.");
+  }
+
   private static String builtIn() throws IOException {
     try (var in = Resources.open(PipelineConfig.BUILT_IN)) {
       return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
