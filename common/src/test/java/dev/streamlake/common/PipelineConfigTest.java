@@ -108,17 +108,8 @@ class PipelineConfigTest {
             + " time a row was first inserted / last changed; rename the field or derived"
             + " column.");
 
-    Path schemas = Files.createDirectories(dir.resolve("schemas"));
-    Files.writeString(schemas.resolve("1.avsc"), """
-        {"type": "record", "name": "R", "fields": [
-          {"name": "id", "type": "string"},
-          {"name": "first_inserted_at", "type": "long"}]}
-        """);
-    Path field = write("""
-        {"name": "bad", "topic": "t",
-         "schemas": {"directory": "%s", "readerId": 1},
-         "gold": {"key": ["id"], "sequence": ["offset"], "partitionBy": []}}
-        """.formatted(schemas.toString().replace("\\", "/")));
+    Path field = pipelineReadingIdAnd("""
+        {"name": "first_inserted_at", "type": "long"}""");
     assertThatThrownBy(() -> PipelineConfig.load(field.toString()))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("Invalid pipeline config: column 'first_inserted_at' is reserved");
@@ -126,22 +117,27 @@ class PipelineConfigTest {
 
   @Test
   void aReaderFieldOfATypeSparkCannotHoldIsRefusedAtParsing() throws IOException {
-    Path schemas = Files.createDirectories(dir.resolve("nanos"));
-    Files.writeString(schemas.resolve("1.avsc"), """
-        {"type": "record", "name": "R", "fields": [
-          {"name": "id", "type": "string"},
-          {"name": "t", "type": {"type": "long", "logicalType": "timestamp-nanos"}}]}
-        """);
-    Path f = write("""
-        {"name": "nanos", "topic": "t",
-         "schemas": {"directory": "%s", "readerId": 1},
-         "gold": {"key": ["id"], "sequence": ["offset"], "partitionBy": []}}
-        """.formatted(schemas.toString().replace("\\", "/")));
+    Path f = pipelineReadingIdAnd("""
+        {"name": "t", "type": {"type": "long", "logicalType": "timestamp-nanos"}}""");
     assertThatThrownBy(() -> PipelineConfig.load(f.toString()))
         .isInstanceOf(ConfigException.class)
         .hasMessage("pipeline config " + f + ": Avro logical type timestamp-nanos is not"
             + " supported: a Spark timestamp holds microseconds. Use timestamp-micros or"
             + " timestamp-millis.");
+  }
+
+  /** A pipeline keyed by {@code id} whose reader schema has one more field, {@code field}. */
+  private Path pipelineReadingIdAnd(String field) throws IOException {
+    Path schemas = Files.createDirectories(dir.resolve("schemas"));
+    Files.writeString(schemas.resolve("1.avsc"), """
+        {"type": "record", "name": "R", "fields": [
+          {"name": "id", "type": "string"}, %s]}
+        """.formatted(field));
+    return write("""
+        {"name": "p", "topic": "t",
+         "schemas": {"directory": "%s", "readerId": 1},
+         "gold": {"key": ["id"], "sequence": ["offset"], "partitionBy": []}}
+        """.formatted(schemas.toString().replace("\\", "/")));
   }
 
   private static String builtIn() throws IOException {
