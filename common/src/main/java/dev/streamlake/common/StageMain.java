@@ -12,7 +12,7 @@ import java.util.function.IntConsumer;
  */
 public final class StageMain {
 
-  /** The exit status of a bad setting; 1 stays with every other failure. */
+  /** The exit status of a bad setting; any other failure ends the JVM as it did before. */
   public static final int BAD_SETTING = 2;
 
   /** A job's work, given its command line. */

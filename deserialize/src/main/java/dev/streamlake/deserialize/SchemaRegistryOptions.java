@@ -328,5 +328,4 @@ final class SchemaRegistryOptions {
     }
     return null;
   }
-
 }
