@@ -9,7 +9,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /** Parses a job's command line into its annotated options object, with our error messages. */
@@ -17,12 +19,15 @@ public final class CommandLines {
   private CommandLines() {}
 
   /**
-   * Fills {@code command} from {@code args}. Returns false when only usage help was asked for
-   * (it is then printed to stdout). A bad command line is a {@link ConfigException}.
+   * Fills {@code command} from {@code args}. Returns false when only usage help or the version was
+   * asked for (it is then printed to stdout). A bad command line is a {@link ConfigException}.
    */
   public static boolean parse(Object command, String[] args) {
     CommandLine cl = new CommandLine(command);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // Numbers were read as text and trimmed before options were typed; " 5" still means 5.
+    cl.registerConverter(Integer.class, v -> Integer.valueOf(v.trim()));
+    cl.registerConverter(Long.class, v -> Long.valueOf(v.trim()));
     String[] argv = args == null ? new String[0] : args;
     try {
       CommandLine.ParseResult result = cl.parseArgs(argv);
@@ -32,12 +37,34 @@ public final class CommandLines {
         System.out.print(out);
         return false;
       }
+      if (result.isVersionHelpRequested()) {
+        System.out.println("streamlake " + cl.getCommandName() + " " + ProjectVersion.get());
+        return false;
+      }
       return true;
     } catch (ParameterException e) {
+      if (e.getArgSpec() instanceof OptionSpec option
+          && (e.getCause() instanceof TypeConversionException
+              || e.getCause() instanceof NumberFormatException)) {
+        // A value of the wrong type: the same message as any other bad value.
+        throw ConfigException.invalid(option.longestName(),
+            Secrets.redact(e.getValue(), Secrets.secretValues(Arrays.asList(argv))),
+            allowed(option.type()));
+      }
       throw new ConfigException(
           "Invalid command line: " + describe(e, Arrays.asList(argv))
               + ". Run with --help to list the settings.");
     }
+  }
+
+  private static String allowed(Class<?> type) {
+    if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+      return "a whole number";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    return "a " + type.getSimpleName();
   }
 
   /**

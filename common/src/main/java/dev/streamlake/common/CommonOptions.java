@@ -52,8 +52,9 @@ public final class CommonOptions {
   @Option(
       names = "--app-id",
       paramLabel = "ID",
-      description = "Stable id for Delta idempotent writes. Default <pipeline>-<stage>."
-          + " Change it whenever this stage's checkpoint is deleted.")
+      description = "Stable name for Delta idempotent writes. Default <pipeline>-<stage>. Writes"
+          + " use <ID>@<streaming query id>; a new checkpoint has a new query id, so deleting"
+          + " a checkpoint needs no new --app-id.")
   String appId;
 
   @Option(names = "--raw-table", paramLabel = "TABLE", description = "raw table: path or catalog name")

@@ -15,7 +15,11 @@ public final class ConfigException extends RuntimeException {
     super(message, cause);
   }
 
-  static ConfigException invalid(String setting, Object value, String allowed) {
+  /**
+   * The one message of a bad value: {@code Invalid value for SETTING: 'VALUE'. Allowed: ALLOWED.}
+   * Every settings class reports through it, so all bad values read alike.
+   */
+  public static ConfigException invalid(String setting, Object value, String allowed) {
     return new ConfigException(
         "Invalid value for " + setting + ": '" + value + "'. Allowed: " + allowed + ".");
   }

@@ -174,6 +174,9 @@ public record PipelineConfig(
       Schema reader;
       try {
         reader = AvroSchemas.load(schemas.directory(), schemas.readerId());
+        // Bronze's columns are the reader's fields: a type Spark cannot hold stops every stage
+        // here, not stage 2 or 3 once its session is up.
+        TableSchemas.dataStruct(reader);
       } catch (ConfigException e) {
         throw new ConfigException(prefix + e.getMessage());
       }
@@ -191,6 +194,15 @@ public record PipelineConfig(
         require(COLUMN.matcher(d.name()).matches(), prefix, "gold.derived name", d.name(),
             "a column name");
         goldSource.add(d.name());
+      }
+      // Gold adds these two itself; the key and sequence come from goldSource, so this covers
+      // every column gold takes from the source.
+      for (String audit : List.of(TableSchemas.FIRST_INSERTED_AT, TableSchemas.LAST_CHANGED_AT)) {
+        if (goldSource.contains(audit)) {
+          throw new ConfigException(
+              "Invalid pipeline config: column '" + audit + "' is reserved in gold for the time a"
+                  + " row was first inserted / last changed; rename the field or derived column.");
+        }
       }
       List<String> key = columns(prefix, "gold.key", gold.key(), goldSource, true);
       List<String> sequence = columns(prefix, "gold.sequence", gold.sequence(), goldSource, true);

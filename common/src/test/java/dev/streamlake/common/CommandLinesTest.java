@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +51,50 @@ class CommandLinesTest {
       assertThat(line).doesNotContain(e.getValue()).contains(e.getKey() + "=" + Secrets.MASK);
     }
     assertThat(line).contains("kafka.security.protocol=SASL_SSL").contains("lake=/data/lake");
+  }
+
+  @Command(name = "test-job", mixinStandardHelpOptions = true)
+  static final class CliWithStandardOptions {
+    @Mixin CommonOptions common;
+
+    @Option(names = "--max-things")
+    Long maxThings;
+
+    @Option(names = "--strict", arity = "1")
+    Boolean strict;
+  }
+
+  @Test
+  void versionPrintsTheProjectVersionWithoutNeedingAnyOtherSetting() {
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    boolean run;
+    try {
+      run = CommandLines.parse(new CliWithStandardOptions(), new String[] {"--version"});
+    } finally {
+      System.setOut(stdout);
+    }
+    assertThat(run).isFalse();
+    assertThat(ProjectVersion.get()).matches("\\d+\\.\\d+\\.\\d+.*");
+    assertThat(out.toString(StandardCharsets.UTF_8).trim())
+        .isEqualTo("streamlake test-job " + ProjectVersion.get());
+  }
+
+  @Test
+  void aValueOfTheWrongTypeGetsTheOneBadValueMessage() {
+    assertThatThrownBy(() -> CommandLines.parse(new CliWithStandardOptions(),
+        new String[] {"--lake", "/l", "--max-things", "many"}))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid value for --max-things: 'many'. Allowed: a whole number.");
+    assertThatThrownBy(() -> CommandLines.parse(new CliWithStandardOptions(),
+        new String[] {"--lake", "/l", "--strict", "maybe"}))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid value for --strict: 'maybe'. Allowed: true or false.");
+    CliWithStandardOptions cli = new CliWithStandardOptions();
+    assertThat(CommandLines.parse(cli, new String[] {"--lake", "/l", "--max-things", " 12 "}))
+        .isTrue();
+    assertThat(cli.maxThings).isEqualTo(12L);
   }
 
   @Test

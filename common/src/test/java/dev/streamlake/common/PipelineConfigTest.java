@@ -94,6 +94,52 @@ class PipelineConfigTest {
         .hasMessageContaining("schema id 7 not found");
   }
 
+  @Test
+  void goldsAuditColumnNamesAreReservedForADerivedColumnOrADecodedField() throws IOException {
+    Path derived = write("""
+        {"name": "bad", "topic": "t",
+         "schemas": {"directory": "classpath:schemas/sensor_readings", "readerId": 2},
+         "gold": {"key": ["sensor_id"], "sequence": ["reading_ts"], "partitionBy": [],
+                  "derived": [{"name": "last_changed_at", "expression": "reading_ts"}]}}
+        """);
+    assertThatThrownBy(() -> PipelineConfig.load(derived.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid pipeline config: column 'last_changed_at' is reserved in gold for the"
+            + " time a row was first inserted / last changed; rename the field or derived"
+            + " column.");
+
+    Path field = pipelineReadingIdAnd("""
+        {"name": "first_inserted_at", "type": "long"}""");
+    assertThatThrownBy(() -> PipelineConfig.load(field.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("Invalid pipeline config: column 'first_inserted_at' is reserved");
+  }
+
+  @Test
+  void aReaderFieldOfATypeSparkCannotHoldIsRefusedAtParsing() throws IOException {
+    Path f = pipelineReadingIdAnd("""
+        {"name": "t", "type": {"type": "long", "logicalType": "timestamp-nanos"}}""");
+    assertThatThrownBy(() -> PipelineConfig.load(f.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("pipeline config " + f + ": Avro logical type timestamp-nanos is not"
+            + " supported: a Spark timestamp holds microseconds. Use timestamp-micros or"
+            + " timestamp-millis.");
+  }
+
+  /** A pipeline keyed by {@code id} whose reader schema has one more field, {@code field}. */
+  private Path pipelineReadingIdAnd(String field) throws IOException {
+    Path schemas = Files.createDirectories(dir.resolve("schemas"));
+    Files.writeString(schemas.resolve("1.avsc"), """
+        {"type": "record", "name": "R", "fields": [
+          {"name": "id", "type": "string"}, %s]}
+        """.formatted(field));
+    return write("""
+        {"name": "p", "topic": "t",
+         "schemas": {"directory": "%s", "readerId": 1},
+         "gold": {"key": ["id"], "sequence": ["offset"], "partitionBy": []}}
+        """.formatted(schemas.toString().replace("\\", "/")));
+  }
+
   private static String builtIn() throws IOException {
     try (var in = Resources.open(PipelineConfig.BUILT_IN)) {
       return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);

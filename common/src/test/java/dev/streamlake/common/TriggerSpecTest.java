@@ -21,6 +21,16 @@ class TriggerSpecTest {
         .isEqualTo("processingTime:1h");
   }
 
+  @Test
+  void readsTheOneDurationGrammar() {
+    assertThat(TriggerSpec.parse("--trigger", "processingTime:2min").interval())
+        .isEqualTo(Duration.ofMinutes(2));
+    assertThat(TriggerSpec.parse("--trigger", "processingTime:1d").interval())
+        .isEqualTo(Duration.ofDays(1));
+    assertThat(TriggerSpec.parse("--trigger", "processingtime: 30 S").interval())
+        .isEqualTo(Duration.ofSeconds(30));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"", "once", "processingTime", "processingTime:", "processingTime:15",
       "processingTime:-5m", "processingTime:15 minutes", "continuous:1s"})

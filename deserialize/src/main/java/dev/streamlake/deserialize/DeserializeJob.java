@@ -2,6 +2,7 @@ package dev.streamlake.deserialize;
 
 import dev.streamlake.common.CommandLines;
 import dev.streamlake.common.SparkSessions;
+import dev.streamlake.common.StageMain;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.slf4j.Logger;
@@ -14,13 +15,15 @@ public final class DeserializeJob {
   private DeserializeJob() {}
 
   public static void main(String[] args) throws Exception {
-    DeserializeConfig config = DeserializeConfig.fromArgs(args);
-    if (config == null) {
-      return;
-    }
-    CommandLines.logEffectiveConfig(LOG, "deserialize", config.describe());
-    SparkSession spark = SparkSessions.getOrCreate("streamlake-deserialize");
-    StreamingQuery query = DeserializeQuery.start(spark, config);
-    query.awaitTermination();
+    StageMain.run(args, commandLine -> {
+      DeserializeConfig config = DeserializeConfig.fromArgs(commandLine);
+      if (config == null) {
+        return;
+      }
+      CommandLines.logEffectiveConfig(LOG, "deserialize", config.describe());
+      SparkSession spark = SparkSessions.getOrCreate("streamlake-deserialize");
+      StreamingQuery query = DeserializeQuery.start(spark, config);
+      query.awaitTermination();
+    });
   }
 }

@@ -1,10 +1,11 @@
 package dev.streamlake.deserialize;
 
-import dev.streamlake.common.ConfigException;
+import static dev.streamlake.common.ConfigException.invalid;
+
+import dev.streamlake.common.Sizes;
 import dev.streamlake.common.StageSettings;
 import java.util.Locale;
 import java.util.function.Function;
-import org.apache.spark.network.util.JavaUtils;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -46,14 +47,9 @@ public final class DeserializeOptions {
     }
     String maxBytes = null;
     if (rawMaxBytesPerTrigger != null) {
-      maxBytes = rawMaxBytesPerTrigger.trim();
-      long bytes;
-      try {
-        bytes = JavaUtils.byteStringAsBytes(maxBytes);
-      } catch (RuntimeException e) {
-        throw invalid("--raw-max-bytes-per-trigger", rawMaxBytesPerTrigger,
-            "a size such as 1048576, 512m or 2g");
-      }
+      long bytes = Sizes.parse("--raw-max-bytes-per-trigger", rawMaxBytesPerTrigger,
+          "a size such as 1048576, 512m or 2g");
+      maxBytes = Sizes.toSpark(rawMaxBytesPerTrigger);
       if (bytes <= 0) {
         throw invalid("--raw-max-bytes-per-trigger", rawMaxBytesPerTrigger, "a positive size");
       }
@@ -82,10 +78,5 @@ public final class DeserializeOptions {
       throw invalid("--dead-letter-limit", value, "a fraction in (0, 1] such as 0.5, or off");
     }
     return d;
-  }
-
-  private static ConfigException invalid(String setting, Object value, String allowed) {
-    return new ConfigException(
-        "Invalid value for " + setting + ": '" + value + "'. Allowed: " + allowed + ".");
   }
 }

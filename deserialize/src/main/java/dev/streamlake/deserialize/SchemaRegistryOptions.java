@@ -1,6 +1,9 @@
 package dev.streamlake.deserialize;
 
+import static dev.streamlake.common.ConfigException.invalid;
+
 import dev.streamlake.common.ConfigException;
+import dev.streamlake.common.Durations;
 import dev.streamlake.common.Urls;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -9,10 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,7 +23,6 @@ import picocli.CommandLine.Option;
  * sit in the process list, the job definition and every log of the command line.
  */
 final class SchemaRegistryOptions {
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
   private static final String DURATIONS = "a duration such as 500ms, 30s, 5m or 1h";
 
   @Option(
@@ -198,13 +197,13 @@ final class SchemaRegistryOptions {
           : "--schema-registry-key-store") + " needs an https:// schema registry URL, but "
           + setting + " is " + urlOnly.baseUrl() + ".");
     }
-    Duration timeout = duration("--schema-registry-timeout", registryTimeout,
-        SchemaRegistrySettings.DEFAULT_TIMEOUT);
+    Duration timeout = Durations.parse("--schema-registry-timeout", registryTimeout,
+        SchemaRegistrySettings.DEFAULT_TIMEOUT, DURATIONS);
     if (timeout.isZero()) {
       throw invalid("--schema-registry-timeout", registryTimeout, DURATIONS + ", more than 0");
     }
-    Duration missTtl = duration("--schema-registry-miss-ttl", registryMissTtl,
-        SchemaRegistrySettings.DEFAULT_MISS_TTL);
+    Duration missTtl = Durations.parse("--schema-registry-miss-ttl", registryMissTtl,
+        SchemaRegistrySettings.DEFAULT_MISS_TTL, DURATIONS);
     int maxMisses = SchemaRegistrySettings.DEFAULT_MAX_MISSES_PER_TASK;
     if (registryMaxMissesPerTask != null) {
       if (registryMaxMissesPerTask < 1) {
@@ -328,27 +327,5 @@ final class SchemaRegistryOptions {
       }
     }
     return null;
-  }
-
-  private static Duration duration(String setting, String value, Duration fallback) {
-    if (value == null) {
-      return fallback;
-    }
-    Matcher m = DURATION.matcher(value.trim().toLowerCase(Locale.ROOT));
-    if (!m.matches()) {
-      throw invalid(setting, value, DURATIONS);
-    }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
-    };
-  }
-
-  private static ConfigException invalid(String setting, Object value, String allowed) {
-    return new ConfigException(
-        "Invalid value for " + setting + ": '" + value + "'. Allowed: " + allowed + ".");
   }
 }

@@ -44,6 +44,21 @@ class DeserializeConfigTest {
   }
 
   @Test
+  void sizesAndDurationsReadTheOneGrammar() {
+    DeserializeConfig c = DeserializeConfig.fromArgs(new String[] {"--lake", "/l",
+        "--raw-max-bytes-per-trigger", "2 G", "--schema-registry-url", "http://registry:8081",
+        "--schema-registry-timeout", "2min", "--schema-registry-miss-ttl", "1d"});
+    assertThat(c.sourceOptions()).containsEntry("maxBytesPerTrigger", "2g");
+    assertThat(c.schemaRegistry().timeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.schemaRegistry().missTtl()).isEqualTo(Duration.ofDays(1));
+    assertThatThrownBy(() -> DeserializeConfig.fromArgs(new String[] {"--lake", "/l",
+        "--schema-registry-url", "http://registry:8081", "--schema-registry-timeout", "30"}))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid value for --schema-registry-timeout: '30'. Allowed: a duration such"
+            + " as 500ms, 30s, 5m or 1h.");
+  }
+
+  @Test
   void badValuesNameTheSetting() {
     String[][] bad = {
       {"--dead-letter-limit", "0"},

@@ -2,6 +2,7 @@ package dev.streamlake.launcher;
 
 import dev.streamlake.common.CommandLines;
 import dev.streamlake.common.SparkSessions;
+import dev.streamlake.common.StageMain;
 import dev.streamlake.deserialize.DeserializeQuery;
 import dev.streamlake.ingest.RawIngestQuery;
 import dev.streamlake.ingest.TopicWaiter;
@@ -23,14 +24,16 @@ public final class AllInOneJob {
   private AllInOneJob() {}
 
   public static void main(String[] args) throws Exception {
-    AllInOneConfig config = AllInOneConfig.fromArgs(args);
-    if (config == null) {
-      return;
-    }
-    CommandLines.logEffectiveConfig(LOG, "all-in-one", config.describe());
-    // As stage 1 alone does: wait for the topic before the session, holding no executors.
-    TopicWaiter.awaitTopics(config.rawIngest());
-    run(SparkSessions.getOrCreate("streamlake all-in-one"), config);
+    StageMain.run(args, commandLine -> {
+      AllInOneConfig config = AllInOneConfig.fromArgs(commandLine);
+      if (config == null) {
+        return;
+      }
+      CommandLines.logEffectiveConfig(LOG, "all-in-one", config.describe());
+      // As stage 1 alone does: wait for the topic before the session, holding no executors.
+      TopicWaiter.awaitTopics(config.rawIngest());
+      run(SparkSessions.getOrCreate("streamlake all-in-one"), config);
+    });
   }
 
   /** Runs the pipeline until it fails (always-on) or has processed everything (availableNow). */

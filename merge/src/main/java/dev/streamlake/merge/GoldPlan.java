@@ -1,6 +1,5 @@
 package dev.streamlake.merge;
 
-import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.PipelineConfig;
 import dev.streamlake.common.PipelineConfig.GoldSettings;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
@@ -72,13 +71,6 @@ record GoldPlan(
     coordinates.addAll(gold.sequence());
     coordinates.removeAll(keySet);
     coordinates.removeAll(values);
-    for (String audit : List.of(TableSchemas.FIRST_INSERTED_AT, TableSchemas.LAST_CHANGED_AT)) {
-      if (keySet.contains(audit) || values.contains(audit) || coordinates.contains(audit)) {
-        throw new ConfigException(
-            "Invalid pipeline config: column '" + audit + "' is reserved in gold for the time a"
-                + " row was first inserted / last changed; rename the field or derived column.");
-      }
-    }
     return new GoldPlan(
         gold.key(),
         gold.sequence(),

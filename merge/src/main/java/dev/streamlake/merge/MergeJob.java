@@ -2,6 +2,7 @@ package dev.streamlake.merge;
 
 import dev.streamlake.common.CommandLines;
 import dev.streamlake.common.SparkSessions;
+import dev.streamlake.common.StageMain;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.slf4j.Logger;
@@ -14,13 +15,15 @@ public final class MergeJob {
   private MergeJob() {}
 
   public static void main(String[] args) throws Exception {
-    MergeConfig config = MergeConfig.fromArgs(args);
-    if (config == null) {
-      return;
-    }
-    CommandLines.logEffectiveConfig(LOG, "merge", config.describe());
-    SparkSession spark = SparkSessions.getOrCreate("streamlake-merge");
-    StreamingQuery query = MergeQuery.start(spark, config);
-    query.awaitTermination();
+    StageMain.run(args, commandLine -> {
+      MergeConfig config = MergeConfig.fromArgs(commandLine);
+      if (config == null) {
+        return;
+      }
+      CommandLines.logEffectiveConfig(LOG, "merge", config.describe());
+      SparkSession spark = SparkSessions.getOrCreate("streamlake-merge");
+      StreamingQuery query = MergeQuery.start(spark, config);
+      query.awaitTermination();
+    });
   }
 }

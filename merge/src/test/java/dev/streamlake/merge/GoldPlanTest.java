@@ -1,9 +1,7 @@
 package dev.streamlake.merge;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.PipelineConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,20 +61,5 @@ class GoldPlanTest {
     assertThat(plan.values()).contains("reading_ts").doesNotContain("pressure_hpa");
     assertThat(plan.newerCondition()).doesNotContain("reading_ts");
     assertThat(plan.describeMerge("g")).doesNotContain(" IN (");
-  }
-
-  @Test
-  void auditColumnNamesAreReserved(@TempDir Path dir) throws Exception {
-    Path config = dir.resolve("bad.json");
-    Files.writeString(config, """
-        {"name": "bad", "topic": "t",
-         "schemas": {"directory": "classpath:schemas/sensor_readings", "readerId": 2},
-         "gold": {"key": ["sensor_id"], "sequence": ["reading_ts"], "partitionBy": [],
-                  "derived": [{"name": "last_changed_at", "expression": "reading_ts"}]}}
-        """);
-    PipelineConfig pipeline = PipelineConfig.load(config.toString());
-    assertThatThrownBy(() -> GoldPlan.of(pipeline))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("'last_changed_at' is reserved");
   }
 }

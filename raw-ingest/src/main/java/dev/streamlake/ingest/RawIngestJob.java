@@ -2,6 +2,7 @@ package dev.streamlake.ingest;
 
 import dev.streamlake.common.CommandLines;
 import dev.streamlake.common.SparkSessions;
+import dev.streamlake.common.StageMain;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.slf4j.Logger;
@@ -14,16 +15,18 @@ public final class RawIngestJob {
   private RawIngestJob() {}
 
   public static void main(String[] args) throws Exception {
-    RawIngestConfig config = RawIngestConfig.fromArgs(args);
-    if (config == null) {
-      return;
-    }
-    CommandLines.logEffectiveConfig(LOG, "raw-ingest", config.describe());
-    // Before the session: a stage waiting for its topic holds no executors of the cluster.
-    TopicWaiter.awaitTopics(config);
-    SparkSession spark = SparkSessions.getOrCreate("streamlake raw-ingest");
-    StreamingQuery query = RawIngestQuery.start(spark, config);
-    query.awaitTermination();
-    LOG.info("Query {} finished", query.name());
+    StageMain.run(args, commandLine -> {
+      RawIngestConfig config = RawIngestConfig.fromArgs(commandLine);
+      if (config == null) {
+        return;
+      }
+      CommandLines.logEffectiveConfig(LOG, "raw-ingest", config.describe());
+      // Before the session: a stage waiting for its topic holds no executors of the cluster.
+      TopicWaiter.awaitTopics(config);
+      SparkSession spark = SparkSessions.getOrCreate("streamlake raw-ingest");
+      StreamingQuery query = RawIngestQuery.start(spark, config);
+      query.awaitTermination();
+      LOG.info("Query {} finished", query.name());
+    });
   }
 }

@@ -1,5 +1,7 @@
 package dev.streamlake.ingest;
 
+import static dev.streamlake.common.ConfigException.invalid;
+
 import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.Durations;
 import dev.streamlake.common.StageSettings;
@@ -36,9 +38,6 @@ public final class RawIngestOptions {
 
   /** Databricks' source option naming a Unity Catalog service credential for Kafka. */
   static final String SERVICE_CREDENTIAL = "databricks.serviceCredential";
-
-  /** What Spark's time strings accept and we document: a number and one unit. */
-  private static final Pattern DURATION = Pattern.compile("\\d+\\s*(ms|s|m|min|h|d)");
 
   private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_.\\-\\[\\]:]+:(\\d{1,5})");
 
@@ -146,10 +145,8 @@ public final class RawIngestOptions {
       String server = s.trim();
       var m = HOST_PORT.matcher(server);
       if (!m.matches() || Integer.parseInt(m.group(1)) < 1 || Integer.parseInt(m.group(1)) > 65535) {
-        throw new ConfigException(
-            "Invalid value for --bootstrap-servers: '" + bootstrapServers + "'. Allowed: a"
-                + " comma-separated list of host:port with a port from 1 to 65535; '" + server
-                + "' is not one.");
+        throw invalid("--bootstrap-servers", bootstrapServers, "a comma-separated list of"
+            + " host:port with a port from 1 to 65535; '" + server + "' is not one");
       }
       servers.add(server);
     }
@@ -163,27 +160,25 @@ public final class RawIngestOptions {
       try {
         Pattern.compile(topicPattern);
       } catch (PatternSyntaxException e) {
-        throw new ConfigException("Invalid value for --topic-pattern: '" + topicPattern
-            + "'. Allowed: a Java regular expression; " + e.getDescription() + ".");
+        throw invalid("--topic-pattern", topicPattern,
+            "a Java regular expression; " + e.getDescription());
       }
       subscription = new Subscription("subscribePattern", topicPattern);
     } else {
       String topics = topic == null ? settings.pipeline().topic() : topic.trim();
       if (topics.isEmpty() || List.of(topics.split(",")).stream().anyMatch(t -> t.isBlank())) {
-        throw new ConfigException("Invalid value for --topic: '" + topic
-            + "'. Allowed: one or more topic names, comma-separated.");
+        throw invalid("--topic", topic, "one or more topic names, comma-separated");
       }
       subscription = new Subscription("subscribe", topics);
     }
     String starting = startingOffsets == null ? "earliest" : startingOffsets.trim();
     if (!starting.equals("earliest") && !starting.equals("latest") && !starting.startsWith("{")) {
-      throw new ConfigException("Invalid value for --starting-offsets: '" + startingOffsets
-          + "'. Allowed: earliest, latest, or Spark's per-partition JSON such as"
-          + " {\"topic\":{\"0\":23,\"1\":-2}}.");
+      throw invalid("--starting-offsets", startingOffsets, "earliest, latest, or Spark's"
+          + " per-partition JSON such as {\"topic\":{\"0\":23,\"1\":-2}}");
     }
     if (maxOffsetsPerTrigger != null && maxOffsetsPerTrigger <= 0) {
-      throw new ConfigException("Invalid value for --max-offsets-per-trigger: '"
-          + maxOffsetsPerTrigger + "'. Allowed: a positive number of records.");
+      throw invalid("--max-offsets-per-trigger", maxOffsetsPerTrigger,
+          "a positive number of records");
     }
     return new RawIngestConfig(
         settings,
@@ -204,12 +199,8 @@ public final class RawIngestOptions {
     if (value.trim().equalsIgnoreCase("forever")) {
       return TopicWait.FOREVER;
     }
-    Duration d = Durations.parse(value);
-    if (d == null) {
-      throw new ConfigException("Invalid value for --wait-for-topic: '" + value + "'. Allowed: a"
-          + " duration such as 0s, 30s, 5m or 1h, or forever.");
-    }
-    return new TopicWait(d);
+    return new TopicWait(Durations.parse("--wait-for-topic", value, null,
+        "a duration such as 0s, 30s, 5m or 1h, or forever"));
   }
 
   /**
@@ -222,15 +213,15 @@ public final class RawIngestOptions {
     Map<String, String> o = new LinkedHashMap<>();
     if (minPartitions != null) {
       if (minPartitions <= 0) {
-        throw new ConfigException("Invalid value for --min-partitions: '" + minPartitions
-            + "'. Allowed: a positive number of Spark tasks per batch.");
+        throw invalid("--min-partitions", minPartitions,
+            "a positive number of Spark tasks per batch");
       }
       o.put("minPartitions", minPartitions.toString());
     }
     if (minOffsetsPerTrigger != null) {
       if (minOffsetsPerTrigger <= 0) {
-        throw new ConfigException("Invalid value for --min-offsets-per-trigger: '"
-            + minOffsetsPerTrigger + "'. Allowed: a positive number of records.");
+        throw invalid("--min-offsets-per-trigger", minOffsetsPerTrigger,
+            "a positive number of records");
       }
       if (maxOffsetsPerTrigger != null && minOffsetsPerTrigger > maxOffsetsPerTrigger) {
         throw new ConfigException("Settings --min-offsets-per-trigger (" + minOffsetsPerTrigger
@@ -240,22 +231,19 @@ public final class RawIngestOptions {
       o.put("minOffsetsPerTrigger", minOffsetsPerTrigger.toString());
     }
     if (maxTriggerDelay != null) {
-      String delay = maxTriggerDelay.trim().toLowerCase(Locale.ROOT);
-      if (!DURATION.matcher(delay).matches()) {
-        throw new ConfigException("Invalid value for --max-trigger-delay: '" + maxTriggerDelay
-            + "'. Allowed: a duration such as 30s, 5m or 1h.");
-      }
+      Durations.parse("--max-trigger-delay", maxTriggerDelay, null,
+          "a duration such as 30s, 5m or 1h");
       if (minOffsetsPerTrigger == null) {
         throw new ConfigException("Setting --max-trigger-delay ('" + maxTriggerDelay + "') needs"
             + " --min-offsets-per-trigger: Spark only delays a batch that has fewer new records"
             + " than that minimum.");
       }
-      o.put("maxTriggerDelay", delay.replace(" ", ""));
+      o.put("maxTriggerDelay", Durations.toSpark(maxTriggerDelay));
     }
     if (groupIdPrefix != null) {
       if (groupIdPrefix.isBlank()) {
-        throw new ConfigException("Invalid value for --group-id-prefix: '" + groupIdPrefix
-            + "'. Allowed: a non-empty consumer group id prefix.");
+        throw invalid("--group-id-prefix", groupIdPrefix,
+            "a non-empty consumer group id prefix");
       }
       String groupId = kafkaOptions.get("kafka.group.id");
       if (groupId != null) {
@@ -267,8 +255,8 @@ public final class RawIngestOptions {
     }
     if (serviceCredential != null) {
       if (serviceCredential.isBlank()) {
-        throw new ConfigException("Invalid value for --service-credential: '" + serviceCredential
-            + "'. Allowed: the name of a Unity Catalog service credential.");
+        throw invalid("--service-credential", serviceCredential,
+            "the name of a Unity Catalog service credential");
       }
       if (kafkaOptions.containsKey("kafka.sasl.jaas.config")) {
         throw new ConfigException("Settings --service-credential ('" + serviceCredential + "')"

@@ -45,6 +45,11 @@ class RawIngestConfigTest {
     assertThat(parse(append(base, "Forever")).waitForTopic().forever()).isTrue();
     assertThat(parse(append(base, "forever")).describe()).containsEntry("wait-for-topic", "forever");
     assertThat(parse(append(base, "2h")).describe()).containsEntry("wait-for-topic", "2h");
+    assertThat(parse(append(base, "10min")).waitForTopic())
+        .isEqualTo(new TopicWait(Duration.ofMinutes(10)));
+    assertThatThrownBy(() -> parse(append(base, "300")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--wait-for-topic: '300'");
     assertThatThrownBy(() -> parse(append(base, "a while")))
         .isInstanceOf(ConfigException.class)
         .hasMessage("Invalid value for --wait-for-topic: 'a while'. Allowed: a duration such as 0s,"
@@ -261,6 +266,13 @@ class RawIngestConfigTest {
         .containsEntry("includeHeaders", "true")
         .containsEntry("subscribe", "sensor-readings");
     assertThat(c.describe()).containsEntry("minPartitions", "48");
+  }
+
+  @Test
+  void theMaxTriggerDelayReachesSparkAsSparkWritesIt() {
+    RawIngestConfig c = parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+        "--min-offsets-per-trigger", "10", "--max-trigger-delay", " 90 S");
+    assertThat(c.sourceOptions()).containsEntry("maxTriggerDelay", "90s");
   }
 
   @Test
