@@ -43,14 +43,14 @@ record BatchCounts(
   static List<Column> metrics(List<NamedExpression> rules) {
     List<Column> m = new ArrayList<>();
     m.add(count(lit(1)).as(ROWS));
-    m.add(count_if(Classification.isGood()).as(GOOD));
-    m.add(count_if(not(Classification.isGood())).as(DEAD_LETTERS));
+    m.add(count_if(ClassifiedRowLayout.isGood()).as(GOOD));
+    m.add(count_if(not(ClassifiedRowLayout.isGood())).as(DEAD_LETTERS));
     for (ErrorCode code : ErrorCode.values()) {
-      m.add(count_if(col(Classification.ERROR_CODE).equalTo(code.name()))
+      m.add(count_if(col(ClassifiedRowLayout.ERROR_CODE).equalTo(code.name()))
           .as(CODE_PREFIX + code.name()));
     }
     for (NamedExpression rule : rules) {
-      m.add(count_if(array_contains(col(Classification.BROKEN_RULES), rule.name()))
+      m.add(count_if(array_contains(col(ClassifiedRowLayout.BROKEN_RULES), rule.name()))
           .as(RULE_PREFIX + rule.name()));
     }
     return m;
