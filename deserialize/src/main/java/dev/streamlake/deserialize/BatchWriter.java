@@ -9,7 +9,6 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.not;
 
 import dev.streamlake.common.IdempotentWrites;
-import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import java.util.ArrayList;
@@ -56,7 +55,6 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   private final ClassifiedRowLayout layout;
   private final DecoderSettings decoder;
   private final Rules rules;
-  private final List<NamedExpression> ruleConfig;
   private final Double deadLetterLimit;
   /**
    * Set by Delta after each commit a session makes; unset before bronze's write, it tells whether
@@ -80,8 +78,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   private transient BiConsumer<Long, DeadLetterPath> deadLetterPath = (batchId, path) -> {};
 
   BatchWriter(String queryName, String appId, String stage, TableRef bronze, TableRef deadLetter,
-      ClassifiedRowLayout layout, DecoderSettings decoder, Rules rules,
-      List<NamedExpression> ruleConfig, Double deadLetterLimit) {
+      ClassifiedRowLayout layout, DecoderSettings decoder, Rules rules, Double deadLetterLimit) {
     this.queryName = queryName;
     this.appId = appId;
     this.stage = stage;
@@ -90,7 +87,6 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     this.layout = layout;
     this.decoder = decoder;
     this.rules = rules;
-    this.ruleConfig = List.copyOf(ruleConfig);
     this.deadLetterLimit = deadLetterLimit;
   }
 
@@ -114,10 +110,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     Classification classification = new Classification(batch, layout, decoder, rules).cache();
     Dataset<Row> classified = classification.rows();
     try {
-      List<Column> metrics = BatchCounts.metrics(ruleConfig);
-      Row row = classified.agg(metrics.get(0), metrics.subList(1, metrics.size())
-          .toArray(Column[]::new)).first();
-      BatchCounts counts = BatchCounts.from(row, ruleConfig);
+      BatchCounts counts = BatchCounts.of(classified, rules.names());
       LOG.info("{} batch {}: {}", queryName, batchId, counts.describe());
       if (counts.rows() == 0) {
         return;
@@ -131,10 +124,10 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       String txnAppId = IdempotentWrites.txnAppId(appId, spark);
       spark.conf().unset(LAST_COMMIT_VERSION);
       boolean sameClassification = true;
+      String commitMetadata = counts.toJson(batchId);
       beforeBronzeWrite.accept(batchId);
       try {
-        append(layout.bronzeRows(classified), bronze, txnAppId, batchId, true,
-            counts.toJson(batchId));
+        writeBronze(classified, txnAppId, batchId, commitMetadata);
       } catch (Exception e) { // Spark's SparkException is checked, though Scala does not say so
         if (!ClassificationSealedException.causedBy(e)) {
           throw e;
@@ -144,8 +137,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
             queryName, batchId);
         classification.unseal();
         sameClassification = false;
-        append(layout.bronzeRows(classified), bronze, txnAppId, batchId, true,
-            counts.toJson(batchId));
+        writeBronze(classified, txnAppId, batchId, commitMetadata);
       }
       boolean committedNow = spark.conf().getOption(LAST_COMMIT_VERSION).isDefined();
       afterBronzeCommit.accept(batchId);
@@ -161,6 +153,12 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     } finally {
       classification.uncache();
     }
+  }
+
+  /** Bronze's commit of the batch, which fixes its split; the batch's counts are its metadata. */
+  private void writeBronze(Dataset<Row> classified, String txnAppId, long batchId,
+      String commitMetadata) {
+    append(layout.bronzeRows(classified), bronze, txnAppId, batchId, true, commitMetadata);
   }
 
   /**

@@ -60,7 +60,7 @@ public final class DeserializeQuery {
     String queryName = s.queryName(QUERY);
     BatchWriter writer = writerHook.apply(
         new BatchWriter(queryName, s.appId(), s.stage().id(), s.bronze(), s.deadLetter(), layout,
-            config.decoderSettings(), rules, config.rules(), config.deadLetterLimit()));
+            config.decoderSettings(), rules, config.deadLetterLimit()));
     StreamingQuery query =
         raw.writeStream()
             .queryName(queryName)
