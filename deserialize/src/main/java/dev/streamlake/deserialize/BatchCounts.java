@@ -9,7 +9,6 @@ import static org.apache.spark.sql.functions.not;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.streamlake.common.PipelineConfig.NamedExpression;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -17,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
@@ -39,24 +39,32 @@ record BatchCounts(
   static final String CODE_PREFIX = "dead_letters_";
   static final String RULE_PREFIX = "rule_";
 
+  /** Counts the classified rows of one batch in one pass; {@code rules} are the rules' names. */
+  static BatchCounts of(Dataset<Row> classified, List<String> rules) {
+    List<Column> metrics = metrics(rules);
+    Row row = classified.agg(metrics.get(0), metrics.subList(1, metrics.size())
+        .toArray(Column[]::new)).first();
+    return from(row, rules);
+  }
+
   /** Aggregates over the classified rows, one pass, named as in the observed metrics. */
-  static List<Column> metrics(List<NamedExpression> rules) {
+  private static List<Column> metrics(List<String> rules) {
     List<Column> m = new ArrayList<>();
     m.add(count(lit(1)).as(ROWS));
-    m.add(count_if(Classification.isGood()).as(GOOD));
-    m.add(count_if(not(Classification.isGood())).as(DEAD_LETTERS));
+    m.add(count_if(ClassifiedRowLayout.isGood()).as(GOOD));
+    m.add(count_if(not(ClassifiedRowLayout.isGood())).as(DEAD_LETTERS));
     for (ErrorCode code : ErrorCode.values()) {
-      m.add(count_if(col(Classification.ERROR_CODE).equalTo(code.name()))
+      m.add(count_if(col(ClassifiedRowLayout.ERROR_CODE).equalTo(code.name()))
           .as(CODE_PREFIX + code.name()));
     }
-    for (NamedExpression rule : rules) {
-      m.add(count_if(array_contains(col(Classification.BROKEN_RULES), rule.name()))
-          .as(RULE_PREFIX + rule.name()));
+    for (String rule : rules) {
+      m.add(count_if(array_contains(col(ClassifiedRowLayout.BROKEN_RULES), rule))
+          .as(RULE_PREFIX + rule));
     }
     return m;
   }
 
-  static BatchCounts from(Row row, List<NamedExpression> rules) {
+  private static BatchCounts from(Row row, List<String> rules) {
     Map<String, Long> byCode = new LinkedHashMap<>();
     for (ErrorCode code : ErrorCode.values()) {
       long n = row.getLong(row.fieldIndex(CODE_PREFIX + code.name()));
@@ -65,10 +73,10 @@ record BatchCounts(
       }
     }
     Map<String, Long> byRule = new LinkedHashMap<>();
-    for (NamedExpression rule : rules) {
-      long n = row.getLong(row.fieldIndex(RULE_PREFIX + rule.name()));
+    for (String rule : rules) {
+      long n = row.getLong(row.fieldIndex(RULE_PREFIX + rule));
       if (n > 0) {
-        byRule.put(rule.name(), n);
+        byRule.put(rule, n);
       }
     }
     return new BatchCounts(row.getLong(row.fieldIndex(ROWS)), row.getLong(row.fieldIndex(GOOD)),

@@ -9,14 +9,12 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.not;
 
 import dev.streamlake.common.IdempotentWrites;
-import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameWriter;
@@ -24,7 +22,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,10 +52,9 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   private final String stage;
   private final TableRef bronze;
   private final TableRef deadLetter;
-  private final Classification layout;
+  private final ClassifiedRowLayout layout;
   private final DecoderSettings decoder;
   private final Rules rules;
-  private final List<NamedExpression> ruleConfig;
   private final Double deadLetterLimit;
   /**
    * Set by Delta after each commit a session makes; unset before bronze's write, it tells whether
@@ -82,8 +78,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   private transient BiConsumer<Long, DeadLetterPath> deadLetterPath = (batchId, path) -> {};
 
   BatchWriter(String queryName, String appId, String stage, TableRef bronze, TableRef deadLetter,
-      Classification layout, DecoderSettings decoder, Rules rules,
-      List<NamedExpression> ruleConfig, Double deadLetterLimit) {
+      ClassifiedRowLayout layout, DecoderSettings decoder, Rules rules, Double deadLetterLimit) {
     this.queryName = queryName;
     this.appId = appId;
     this.stage = stage;
@@ -92,7 +87,6 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     this.layout = layout;
     this.decoder = decoder;
     this.rules = rules;
-    this.ruleConfig = List.copyOf(ruleConfig);
     this.deadLetterLimit = deadLetterLimit;
   }
 
@@ -113,15 +107,10 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
 
   @Override
   public void call(Dataset<Row> batch, Long batchId) {
-    ClassifyPartition classifier = new ClassifyPartition(layout, decoder, rules);
-    JavaRDD<InternalRow> rows =
-        layout.rows(batch, classifier).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> classified = layout.frame(batch.sparkSession(), rows);
+    Classification classification = new Classification(batch, layout, decoder, rules).cache();
+    Dataset<Row> classified = classification.rows();
     try {
-      List<Column> metrics = BatchCounts.metrics(ruleConfig);
-      Row row = classified.agg(metrics.get(0), metrics.subList(1, metrics.size())
-          .toArray(Column[]::new)).first();
-      BatchCounts counts = BatchCounts.from(row, ruleConfig);
+      BatchCounts counts = BatchCounts.of(classified, rules.names());
       LOG.info("{} batch {}: {}", queryName, batchId, counts.describe());
       if (counts.rows() == 0) {
         return;
@@ -130,15 +119,15 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         throw new DeadLetterLimitExceededException(queryName, batchId, counts, deadLetterLimit);
       }
       // Every write from here reads the classification the counts saw, or fails.
-      classifier.seal();
+      classification.seal();
       SparkSession spark = batch.sparkSession();
       String txnAppId = IdempotentWrites.txnAppId(appId, spark);
       spark.conf().unset(LAST_COMMIT_VERSION);
       boolean sameClassification = true;
+      String commitMetadata = counts.toJson(batchId);
       beforeBronzeWrite.accept(batchId);
       try {
-        append(layout.bronzeRows(classified), bronze, txnAppId, batchId, true,
-            counts.toJson(batchId));
+        writeBronze(classified, txnAppId, batchId, commitMetadata);
       } catch (Exception e) { // Spark's SparkException is checked, though Scala does not say so
         if (!ClassificationSealedException.causedBy(e)) {
           throw e;
@@ -146,10 +135,9 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         LOG.warn("{} batch {}: part of the cached classification was lost before bronze's"
             + " commit; classifying it again, the dead letters follow from what bronze holds",
             queryName, batchId);
-        classifier.unseal();
+        classification.unseal();
         sameClassification = false;
-        append(layout.bronzeRows(classified), bronze, txnAppId, batchId, true,
-            counts.toJson(batchId));
+        writeBronze(classified, txnAppId, batchId, commitMetadata);
       }
       boolean committedNow = spark.conf().getOption(LAST_COMMIT_VERSION).isDefined();
       afterBronzeCommit.accept(batchId);
@@ -159,12 +147,18 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         deadLetterPath.accept(batchId, DeadLetterPath.CLASSIFICATION);
         return;
       }
-      classifier.unseal();
+      classification.unseal();
       deadLetterPath.accept(batchId, DeadLetterPath.DERIVED_FROM_BRONZE);
       writeDeadLettersBronzeLacks(classified, batch, txnAppId, batchId, counts);
     } finally {
-      rows.unpersist(false);
+      classification.uncache();
     }
+  }
+
+  /** Bronze's commit of the batch, which fixes its split; the batch's counts are its metadata. */
+  private void writeBronze(Dataset<Row> classified, String txnAppId, long batchId,
+      String commitMetadata) {
+    append(layout.bronzeRows(classified), bronze, txnAppId, batchId, true, commitMetadata);
   }
 
   /**
@@ -181,7 +175,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       return true;
     }
     try {
-      append(layout.deadLetterRows(classified.where(not(Classification.isGood())), stage),
+      append(layout.deadLetterRows(classified.where(not(ClassifiedRowLayout.isGood())), stage),
           deadLetter, txnAppId, batchId, false, null);
     } catch (Exception e) { // Spark's SparkException is checked, though Scala does not say so
       if (!ClassificationSealedException.causedBy(e)) {
@@ -204,22 +198,22 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   private void writeDeadLettersBronzeLacks(Dataset<Row> classified, Dataset<Row> batch,
       String txnAppId, long batchId, BatchCounts counts) {
     Dataset<Row> notInBronze = classified
-        .join(bronzeRowsOf(classified, batch), seq(Classification.coordinateNames()), "left_anti")
+        .join(bronzeRowsOf(classified, batch), seq(ClassifiedRowLayout.coordinateNames()), "left_anti")
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      Row split = notInBronze.agg(count_if(not(Classification.isGood())),
-          count_if(Classification.isGood())).first();
+      Row split = notInBronze.agg(count_if(not(ClassifiedRowLayout.isGood())),
+          count_if(ClassifiedRowLayout.isGood())).first();
       long failed = split.getLong(0);
       long conflicts = split.getLong(1);
       if (failed + conflicts > 0) {
         Dataset<Row> deadLetters =
-            layout.deadLetterRows(notInBronze.where(not(Classification.isGood())), stage);
+            layout.deadLetterRows(notInBronze.where(not(ClassifiedRowLayout.isGood())), stage);
         if (conflicts > 0) {
           LOG.warn("{} batch {}: {} rows classify as good now but are not in bronze, whose rows"
               + " of this batch were committed before; they go to {} as RECLASSIFIED",
               queryName, batchId, conflicts, deadLetter);
           deadLetters = deadLetters.unionByName(
-              reclassified(notInBronze.where(Classification.isGood()), batch, batchId));
+              reclassified(notInBronze.where(ClassifiedRowLayout.isGood()), batch, batchId));
         }
         append(deadLetters, deadLetter, txnAppId, batchId, false, null);
       }
@@ -251,13 +245,13 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         .isin(dates.stream().map(d -> d.get(0)).toArray());
     return bronze.read(batch.sparkSession())
         .where(onDate.and(inRange))
-        .select(Classification.coordinates());
+        .select(ClassifiedRowLayout.coordinates());
   }
 
   /** Rows bronze lacks although they classify as good now: the raw row, as a dead letter. */
   private Dataset<Row> reclassified(Dataset<Row> good, Dataset<Row> batch, long batchId) {
-    Dataset<Row> raw = batch.join(good.select(Classification.coordinates()),
-        seq(Classification.coordinateNames()), "left_semi");
+    Dataset<Row> raw = batch.join(good.select(ClassifiedRowLayout.coordinates()),
+        seq(ClassifiedRowLayout.coordinateNames()), "left_semi");
     List<Column> columns = new ArrayList<>();
     for (String c : TableSchemas.raw().fieldNames()) {
       columns.add(col("`" + c + "`"));
@@ -270,7 +264,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
             + " recomputed after a lost executor); re-drive it to bring it to bronze [topic "), col(TableSchemas.TOPIC), lit(", partition "),
         col(TableSchemas.PARTITION), lit(", offset "), col(TableSchemas.OFFSET), lit("]"))
         .as(TableSchemas.ERROR_MESSAGE));
-    columns.add(col(Classification.BATCH_TIMESTAMP).as(TableSchemas.FAILED_AT));
+    columns.add(col(ClassifiedRowLayout.BATCH_TIMESTAMP).as(TableSchemas.FAILED_AT));
     return raw.select(columns.toArray(Column[]::new));
   }
 

@@ -1,9 +1,9 @@
 package dev.streamlake.deserialize;
 
 /** A payload that cannot become a bronze row: its dead-letter code and what was wrong with it. */
-record DecodeFailure(ErrorCode code, String message) implements DecodeResult {
+public record DecodeFailure(ErrorCode code, String message) implements DecodeResult {
 
-  DecodeFailure {
+  public DecodeFailure {
     if (code == null || message == null || message.isBlank()) {
       throw new IllegalArgumentException("a decode failure needs a code and a message");
     }

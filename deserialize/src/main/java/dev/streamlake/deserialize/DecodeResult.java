@@ -3,7 +3,7 @@ package dev.streamlake.deserialize;
 import java.util.Arrays;
 
 /** What the decoder made of one payload: the fields, or why not. */
-sealed interface DecodeResult permits DecodeResult.Decoded, DecodeFailure {
+public sealed interface DecodeResult permits DecodeResult.Decoded, DecodeFailure {
 
   /**
    * A decoded record: {@code values} are Spark internal values (see {@link CatalystValues}) in

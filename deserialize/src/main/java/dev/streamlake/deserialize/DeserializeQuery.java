@@ -43,7 +43,7 @@ public final class DeserializeQuery {
     WriterDefaults.apply(spark);
     StageSettings s = config.settings();
     Schema reader = s.pipeline().readerSchema();
-    Classification layout = new Classification(reader);
+    ClassifiedRowLayout layout = new ClassifiedRowLayout(reader);
     StructType bronzeSchema = layout.bronzeSchema();
     // A bad rule stops the job here, naming the rule, before any table is touched.
     Rules rules = Rules.bind(spark, config.rules(), bronzeSchema);
@@ -56,11 +56,11 @@ public final class DeserializeQuery {
     s.deadLetter().ensureExists(spark, TableSchemas.deadLetter(), byIngestDate);
 
     Dataset<Row> raw =
-        Classification.withBatchTimestamp(s.raw().readStream(spark, config.sourceOptions()));
+        ClassifiedRowLayout.withBatchTimestamp(s.raw().readStream(spark, config.sourceOptions()));
     String queryName = s.queryName(QUERY);
     BatchWriter writer = writerHook.apply(
         new BatchWriter(queryName, s.appId(), s.stage().id(), s.bronze(), s.deadLetter(), layout,
-            config.decoderSettings(), rules, config.rules(), config.deadLetterLimit()));
+            config.decoderSettings(), rules, config.deadLetterLimit()));
     StreamingQuery query =
         raw.writeStream()
             .queryName(queryName)

@@ -32,10 +32,10 @@ class ClassificationTest {
 
   /** The classified batch of these raw rows, as stage 2 computes it inside foreachBatch. */
   Dataset<Row> classified(PipelineConfig pipeline, List<Row> raw) {
-    Classification layout = new Classification(pipeline.readerSchema());
+    ClassifiedRowLayout layout = new ClassifiedRowLayout(pipeline.readerSchema());
     Rules rules = Rules.bind(spark, pipeline.rules(), layout.bronzeSchema());
-    return layout.classify(Classification.withBatchTimestamp(RawRows.frame(spark, raw)),
-        DecoderSettings.of(pipeline, null), rules);
+    return new Classification(ClassifiedRowLayout.withBatchTimestamp(RawRows.frame(spark, raw)),
+        layout, DecoderSettings.of(pipeline, null), rules).rows();
   }
 
   /** offset -> error_message (null for bronze rows). */
@@ -47,9 +47,9 @@ class ClassificationTest {
     Dataset<Row> classified = classified(pipeline, raw);
     Map<Long, String> out = new LinkedHashMap<>();
     for (Row r : classified.orderBy(TableSchemas.OFFSET).collectAsList()) {
-      String code = r.getAs(Classification.ERROR_CODE);
+      String code = r.getAs(ClassifiedRowLayout.ERROR_CODE);
       out.put(r.getAs(TableSchemas.OFFSET),
-          code == null ? null : code + ": " + r.getAs(Classification.ERROR_MESSAGE));
+          code == null ? null : code + ": " + r.getAs(ClassifiedRowLayout.ERROR_MESSAGE));
     }
     return out;
   }
@@ -156,11 +156,11 @@ class ClassificationTest {
     List<Row> raw = List.of(RawRows.row(0, null), RawRows.row(1, new byte[] {9}));
     Dataset<Row> classified = classified(sensor, raw);
     List<Row> rows = classified.orderBy(TableSchemas.OFFSET).collectAsList();
-    assertThat(rows).extracting(r -> (String) r.getAs(Classification.ERROR_CODE))
+    assertThat(rows).extracting(r -> (String) r.getAs(ClassifiedRowLayout.ERROR_CODE))
         .containsExactly("EMPTY_PAYLOAD", "BAD_MAGIC_BYTE");
     assertThat(rows).allSatisfy(r ->
-        assertThat(r.getList(r.fieldIndex(Classification.BROKEN_RULES))).isEmpty());
-    assertThat((String) rows.get(1).getAs(Classification.ERROR_MESSAGE))
+        assertThat(r.getList(r.fieldIndex(ClassifiedRowLayout.BROKEN_RULES))).isEmpty());
+    assertThat((String) rows.get(1).getAs(ClassifiedRowLayout.ERROR_MESSAGE))
         .contains("0x09").contains("partition 0, offset 1");
   }
 
@@ -174,7 +174,7 @@ class ClassificationTest {
         RawRows.row(3, Payloads.v2(Reading.of("j", Payloads.MIDNIGHT, 20))));
     Dataset<Row> classified = classified(json, raw);
     List<Row> rows = classified.orderBy(TableSchemas.OFFSET).collectAsList();
-    assertThat(rows).extracting(r -> (String) r.getAs(Classification.ERROR_CODE))
+    assertThat(rows).extracting(r -> (String) r.getAs(ClassifiedRowLayout.ERROR_CODE))
         .containsExactly(null, "RULE_VIOLATION", "MALFORMED_JSON", "MALFORMED_JSON");
     assertThat((Object) rows.get(0).getAs(TableSchemas.SCHEMA_ID)).isNull();
     assertThat((String) rows.get(0).getAs("sensor_id")).isEqualTo("j");
@@ -186,7 +186,7 @@ class ClassificationTest {
     assertThat(TimeZone.getDefault().getRawOffset()).isNotZero();
     List<Row> raw = List.of(RawRows.row(0, Payloads.v1(Reading.of("a", Payloads.MIDNIGHT, 1))));
     Dataset<Row> bronze =
-        new Classification(sensor.readerSchema()).bronzeRows(classified(sensor, raw));
+        new ClassifiedRowLayout(sensor.readerSchema()).bronzeRows(classified(sensor, raw));
     String readingDate = sensor.gold().derived().get(0).expression();
     Row r = bronze.selectExpr("reading_ts", "unix_millis(reading_ts) AS ms",
         readingDate + " AS reading_date", TableSchemas.INGEST_DATE).first();
@@ -200,7 +200,7 @@ class ClassificationTest {
   void bronzeAndDeadLetterRowsHaveTheTableSchemas() {
     List<Row> raw = List.of(RawRows.row(0, Payloads.v2(Payloads.full())), RawRows.row(1, null));
     Dataset<Row> classified = classified(sensor, raw);
-    Classification layout = new Classification(sensor.readerSchema());
+    ClassifiedRowLayout layout = new ClassifiedRowLayout(sensor.readerSchema());
     assertThat(layout.bronzeRows(classified).schema().fieldNames())
         .containsExactly(TableSchemas.bronze(sensor.readerSchema()).fieldNames());
     assertThat(layout.deadLetterRows(classified, "deserialize").schema().fieldNames())

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The executor's per-record conversion: the last line of defence, and what it lets through. */
 class ClassifyPartitionTest {
   final PipelineConfig sensor = PipelineConfig.sensorReadings();
-  final Classification layout = new Classification(sensor.readerSchema());
+  final ClassifiedRowLayout layout = new ClassifiedRowLayout(sensor.readerSchema());
   final Rules rules = Rules.bind(TestSpark.session(), sensor.rules(), layout.bronzeSchema());
   final PayloadDecoder real = PayloadDecoder.create(Payloads.avro());
 
@@ -47,9 +47,9 @@ class ClassifyPartitionTest {
   void anUnexpectedExceptionIsADeadLetterWithItsClassAndTheRawRow() {
     byte[] value = "!boom".getBytes(StandardCharsets.UTF_8);
     InternalRow out = converter.convert(input(7, value));
-    assertThat(out.getUTF8String(layout.out(Classification.ERROR_CODE)).toString())
+    assertThat(out.getUTF8String(layout.out(ClassifiedRowLayout.ERROR_CODE)).toString())
         .isEqualTo("UNEXPECTED_ERROR");
-    assertThat(out.getUTF8String(layout.out(Classification.ERROR_MESSAGE)).toString())
+    assertThat(out.getUTF8String(layout.out(ClassifiedRowLayout.ERROR_MESSAGE)).toString())
         .contains("java.lang.IllegalStateException: a bug nobody foresaw")
         .contains("partition 0, offset 7");
     assertThat(out.getBinary(layout.outRaw(TableSchemas.VALUE))).isEqualTo(value);
@@ -58,7 +58,7 @@ class ClassifyPartitionTest {
 
     // The next record of the same partition is unaffected.
     InternalRow good = converter.convert(input(8, Payloads.v2(Payloads.full())));
-    assertThat(good.isNullAt(layout.out(Classification.ERROR_CODE))).isTrue();
+    assertThat(good.isNullAt(layout.out(ClassifiedRowLayout.ERROR_CODE))).isTrue();
     assertThat(good.getUTF8String(layout.out("sensor_id")).toString()).isEqualTo("sensor-1");
     assertThat(good.isNullAt(layout.outRaw(TableSchemas.VALUE))).as("no raw copy for bronze")
         .isTrue();
@@ -94,7 +94,7 @@ class ClassifyPartitionTest {
     in[layout.in(TableSchemas.HEADERS)] = new GenericArrayData(List.of().toArray());
     in[layout.in(TableSchemas.INGESTED_AT)] = 2_000_000L;
     in[layout.in(TableSchemas.INGEST_DATE)] = 19_000;
-    in[layout.in(Classification.BATCH_TIMESTAMP)] = 1_709_251_200_000_000L;
+    in[layout.in(ClassifiedRowLayout.BATCH_TIMESTAMP)] = 1_709_251_200_000_000L;
     return new GenericInternalRow(in);
   }
 

@@ -1,7 +1,10 @@
-package dev.streamlake.deserialize;
+package dev.streamlake.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamlake.deserialize.DecodeFailure;
+import dev.streamlake.deserialize.DecodeResult;
+import dev.streamlake.deserialize.ErrorCode;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -43,7 +46,7 @@ class DecoderBenchTest {
   }
 
   @Test
-  void rangeChecksGiveTheDecodersMicrosForEachReading() throws Exception {
+  void rangeChecksGiveTheDecodersMicrosForEachReading() {
     for (int k = 0; k < CALLS; k++) {
       long millis = bench.readingMillis[bench.i];
       int payload = bench.i;

@@ -1,12 +1,15 @@
-package dev.streamlake.deserialize;
+package dev.streamlake.bench;
 
-import dev.streamlake.bench.BenchPayloads;
 import dev.streamlake.common.PipelineConfig;
+import dev.streamlake.deserialize.DecodeResult;
+import dev.streamlake.deserialize.ErrorCode;
+import dev.streamlake.deserialize.PipelineDecoder;
 import dev.streamlake.testing.SensorReadingPayloads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.apache.avro.Schema;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,13 +23,10 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Single-threaded throughput of {@link PayloadDecoder#decode}, the CPU-bound core of stage 2 (one
- * decoder per Spark partition, so one thread is the unit that scales with cores). Each benchmark
- * cycles through {@value #DISTINCT} distinct payloads so no single value stays hot. Run with
- * {@code -prof gc} for bytes allocated per decode ({@code gc.alloc.rate.norm}).
- *
- * <p>Lives in the decoder's package because the decoder API is package-private; it changes
- * nothing in the deserialize module.
+ * Single-threaded throughput of stage 2's decoder ({@link PipelineDecoder#decode}), the CPU-bound
+ * core of stage 2 (one decoder per Spark partition, so one thread is the unit that scales with
+ * cores). Each benchmark cycles through {@value #DISTINCT} distinct payloads so no single value
+ * stays hot. Run with {@code -prof gc} for bytes allocated per decode ({@code gc.alloc.rate.norm}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -38,8 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class DecoderBench {
   static final int DISTINCT = 1024;
 
-  PayloadDecoder avro;
-  PayloadDecoder json;
+  PipelineDecoder avro;
+  PipelineDecoder json;
   byte[][] v2;
   byte[][] v1;
   byte[][] jsonValues;
@@ -49,17 +49,19 @@ public class DecoderBench {
   /** What each garbage payload must decode to (read by DecoderBenchTest). */
   ErrorCode[] avroGarbageExpected;
   ErrorCode[] jsonGarbageExpected;
-  /** Each v2 payload's reading_ts in epoch millis, and the reader field's logical type. */
-  long[] readingMillis;
-  org.apache.avro.LogicalType readingTsType;
+  /**
+   * Each v2 payload's reading_ts in epoch millis, boxed up front as the Avro datum decoding sees,
+   * and the reader field's schema.
+   */
+  Long[] readingMillis;
+  Schema readingTsSchema;
   int i;
 
   @Setup
   public void setUp() {
     PipelineConfig pipeline = PipelineConfig.sensorReadings();
-    avro = PayloadDecoder.create(DecoderSettings.of(pipeline, null));
-    json = PayloadDecoder.create(
-        DecoderSettings.of(pipeline.withFormat(PipelineConfig.PayloadFormat.JSON), null));
+    avro = PipelineDecoder.of(pipeline);
+    json = PipelineDecoder.of(pipeline.withFormat(PipelineConfig.PayloadFormat.JSON));
     Random random = new Random(42);
     v2 = new byte[DISTINCT][];
     v1 = new byte[DISTINCT][];
@@ -68,8 +70,8 @@ public class DecoderBench {
     jsonGarbage = new byte[DISTINCT][];
     avroGarbageExpected = new ErrorCode[DISTINCT];
     jsonGarbageExpected = new ErrorCode[DISTINCT];
-    readingMillis = new long[DISTINCT];
-    readingTsType = pipeline.readerSchema().getField("reading_ts").schema().getLogicalType();
+    readingMillis = new Long[DISTINCT];
+    readingTsSchema = pipeline.readerSchema().getField("reading_ts").schema();
     List<BenchPayloads.Broken> badJson = BenchPayloads.brokenJson(random);
     for (int k = 0; k < DISTINCT; k++) {
       SensorReadingPayloads.Reading r = BenchPayloads.reading(random, k, 100, 10);
@@ -110,8 +112,8 @@ public class DecoderBench {
    * checked for UTF-8 before the checks existed): compare with {@link #avroV2}.
    */
   @Benchmark
-  public Object rangeChecksOfOneRecord() throws CatalystValues.InvalidValueException {
-    return CatalystValues.longValue(readingTsType, readingMillis[next()], "reading_ts");
+  public Object rangeChecksOfOneRecord() {
+    return avro.checkedValue(readingTsSchema, readingMillis[next()], "reading_ts");
   }
 
   /** v1 writer schema resolved to the v2 reader schema (pressure_hpa filled by its default). */
