@@ -10,7 +10,7 @@ import java.util.List;
  */
 public final class GoldLayout {
   /** The table property stage 3 sets on the gold tables it creates. */
-  public static final String CHANGE_DATA_FEED = GoldMerger.CHANGE_DATA_FEED;
+  public static final String CHANGE_DATA_FEED = GoldTable.CHANGE_DATA_FEED;
 
   private GoldLayout() {}
 

@@ -12,8 +12,6 @@ import static org.apache.spark.sql.functions.struct;
 import dev.streamlake.common.IdempotentWrites;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableRef;
-import dev.streamlake.common.TableSchemas;
-import io.delta.tables.DeltaTableBuilder;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,8 +30,6 @@ import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +61,6 @@ final class GoldMerger {
 
   static final String TXN_APP_ID = "spark.databricks.delta.write.txnAppId";
   static final String TXN_VERSION = "spark.databricks.delta.write.txnVersion";
-  static final String CHANGE_DATA_FEED = "delta.enableChangeDataFeed";
 
   private static final String ROW = "__streamlake_row";
   private static final String GOLD_PRESENT = "__streamlake_gold_present";
@@ -90,17 +85,18 @@ final class GoldMerger {
 
   private final GoldPlan plan;
   private final TableRef gold;
+  private final GoldTable goldTable;
   private final String appId;
   private final ConflictRetry retry;
   private final int maxPartitionLiterals;
   private final MergeProbe probe;
-  private volatile boolean goldReady;
 
   GoldMerger(
       GoldPlan plan, TableRef gold, String appId, ConflictRetry retry, int maxPartitionLiterals,
       MergeProbe probe) {
     this.plan = plan;
     this.gold = gold;
+    this.goldTable = new GoldTable(plan, gold);
     this.appId = appId;
     this.retry = retry;
     this.maxPartitionLiterals = maxPartitionLiterals;
@@ -140,7 +136,7 @@ final class GoldMerger {
       PartitionLiterals partitions = partitionLiterals(latest, batchId);
       boolean empty = plan.partitionBy().isEmpty() ? latest.isEmpty() : partitions.isEmpty();
       if (empty) {
-        ensureGold(spark, latest.schema());
+        goldTable.ensure(spark, latest.schema());
         LOG.info("Merge batch {} into {}: no rows", batchId, gold);
         return new Outcome(batchId, 0, 0, 0, false, 0);
       }
@@ -165,7 +161,7 @@ final class GoldMerger {
   private Outcome mergeOnce(
       SparkSession spark, Dataset<Row> latest, PartitionLiterals partitions, long batchId,
       String txnAppId, int attempt) {
-    ensureGold(spark, latest.schema());
+    goldTable.ensure(spark, latest.schema());
     Dataset<Row> changes =
         changedRows(spark, latest, partitions).persist(StorageLevel.MEMORY_AND_DISK());
     try {
@@ -239,45 +235,6 @@ final class GoldMerger {
         .join(target.as(TARGET), expr(plan.keyCondition()), "left_outer")
         .where(expr(TARGET + "." + GOLD_PRESENT + " IS NULL OR (" + plan.updateCondition() + ")"))
         .select(columns(SOURCE, plan.sourceColumns()));
-  }
-
-  /** Creates gold on first use; checks the layout of an existing one once. */
-  void ensureGold(SparkSession spark, StructType sourceSchema) {
-    if (goldReady) {
-      return;
-    }
-    if (!gold.exists(spark)) {
-      StructType schema = new StructType();
-      for (StructField f : sourceSchema.fields()) {
-        schema = schema.add(f.name(), f.dataType(), true);
-      }
-      schema = schema
-          .add(TableSchemas.FIRST_INSERTED_AT, DataTypes.TimestampType, true)
-          .add(TableSchemas.LAST_CHANGED_AT, DataTypes.TimestampType, true);
-      DeltaTableBuilder builder =
-          gold.createIfNotExists(spark).addColumns(schema).property(CHANGE_DATA_FEED, "true");
-      if (!plan.partitionBy().isEmpty()) {
-        builder = builder.partitionedBy(plan.partitionBy().toArray(String[]::new));
-      }
-      builder.execute();
-      LOG.info("Created gold table {} partitioned by {} with the change data feed on", gold,
-          plan.partitionBy());
-    } else {
-      Row detail = gold.deltaTable(spark).detail().first();
-      List<String> partitionColumns = detail.getList(detail.fieldIndex("partitionColumns"));
-      Map<String, String> properties = detail.getJavaMap(detail.fieldIndex("properties"));
-      if (!partitionColumns.equals(plan.partitionBy())) {
-        LOG.warn(
-            "Gold table {} is partitioned by {} but the pipeline says {}: each MERGE still"
-                + " filters on {}, but can no longer prune whole partitions",
-            gold, partitionColumns, plan.partitionBy(), plan.partitionBy());
-      }
-      if (!"true".equalsIgnoreCase(properties.get(CHANGE_DATA_FEED))) {
-        LOG.warn("Gold table {} has {} off: downstream readers get no change feed", gold,
-            CHANGE_DATA_FEED);
-      }
-    }
-    goldReady = true;
   }
 
   /** The batch's distinct values of each partition column, as literal IN predicates. */
