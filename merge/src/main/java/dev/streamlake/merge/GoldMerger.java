@@ -13,13 +13,8 @@ import dev.streamlake.common.IdempotentWrites;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableRef;
 import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -133,7 +128,8 @@ final class GoldMerger {
     try {
       // The first action fills the cache: the partition values of a partitioned gold, else
       // a plain emptiness check.
-      PartitionLiterals partitions = partitionLiterals(latest, batchId);
+      PartitionLiterals partitions =
+          PartitionLiterals.of(latest, plan.partitionBy(), maxPartitionLiterals, batchId, gold);
       boolean empty = plan.partitionBy().isEmpty() ? latest.isEmpty() : partitions.isEmpty();
       if (empty) {
         goldTable.ensure(spark, latest.schema());
@@ -235,60 +231,6 @@ final class GoldMerger {
         .join(target.as(TARGET), expr(plan.keyCondition()), "left_outer")
         .where(expr(TARGET + "." + GOLD_PRESENT + " IS NULL OR (" + plan.updateCondition() + ")"))
         .select(columns(SOURCE, plan.sourceColumns()));
-  }
-
-  /** The batch's distinct values of each partition column, as literal IN predicates. */
-  PartitionLiterals partitionLiterals(Dataset<Row> latest, long batchId) {
-    List<String> partitionBy = plan.partitionBy();
-    if (partitionBy.isEmpty()) {
-      return PartitionLiterals.NONE;
-    }
-    List<Row> distinct =
-        latest.select(columns(null, partitionBy)).distinct().limit(maxPartitionLiterals + 1)
-            .collectAsList();
-    if (distinct.size() > maxPartitionLiterals) {
-      LOG.warn(
-          "Merge batch {} into {}: more than {} distinct values of {}; merging without partition"
-              + " literals, so this MERGE scans and conflict-checks all of gold",
-          batchId, gold, maxPartitionLiterals, partitionBy);
-      return PartitionLiterals.NONE;
-    }
-    Map<String, Set<Object>> values = new LinkedHashMap<>();
-    for (int i = 0; i < partitionBy.size(); i++) {
-      Set<Object> set = new LinkedHashSet<>();
-      for (Row r : distinct) {
-        set.add(r.get(i));
-      }
-      values.put(partitionBy.get(i), set);
-    }
-    return new PartitionLiterals(values);
-  }
-
-  /** Per partition column, the values a batch touches; NONE = no literal predicate. */
-  record PartitionLiterals(Map<String, Set<Object>> values) {
-    /** No literal predicate: gold is not partitioned, or the batch touches too many values. */
-    static final PartitionLiterals NONE = new PartitionLiterals(Map.of());
-
-    /** True when the batch had no rows at all (every column's value set is empty). */
-    boolean isEmpty() {
-      return !values.isEmpty() && values.values().iterator().next().isEmpty();
-    }
-
-    /** {@code alias.p IN (v1, v2, ...)} per column, ANDed; a null value adds {@code OR IS NULL}. */
-    Optional<Column> predicate(String alias) {
-      Column all = null;
-      for (Map.Entry<String, Set<Object>> e : values.entrySet()) {
-        Column c = col(alias == null ? quote(e.getKey()) : alias + "." + quote(e.getKey()));
-        List<Object> nonNull = new ArrayList<>(e.getValue());
-        boolean hasNull = nonNull.removeIf(v -> v == null);
-        Column p = c.isin(nonNull.toArray());
-        if (hasNull) {
-          p = p.or(c.isNull());
-        }
-        all = all == null ? p : all.and(p);
-      }
-      return Optional.ofNullable(all);
-    }
   }
 
   private Column probeCall(long batchId, int attempt) {
