@@ -12,7 +12,6 @@ import static org.apache.spark.sql.functions.struct;
 import dev.streamlake.common.IdempotentWrites;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableRef;
-import java.io.Serializable;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.api.java.function.VoidFunction2;
@@ -60,15 +59,6 @@ final class GoldMerger {
   private static final String ROW = "__streamlake_row";
   private static final String GOLD_PRESENT = "__streamlake_gold_present";
 
-  /**
-   * Test-only: runs on an executor inside the MERGE, after Delta took the transaction's snapshot
-   * and before it commits, once per source row. Lets a test commit to gold "in between" and so
-   * force a real conflict. Null in production.
-   */
-  interface MergeProbe extends Serializable {
-    void insideMerge(long batchId, int attempt);
-  }
-
   /** What a batch did. {@code replaySkipped}: Delta found the batch already committed. */
   record Outcome(
       long batchId,
@@ -84,18 +74,23 @@ final class GoldMerger {
   private final String appId;
   private final ConflictRetry retry;
   private final int maxPartitionLiterals;
-  private final MergeProbe probe;
+  /**
+   * Called with (batch id, attempt) on an executor inside the MERGE, after Delta took the
+   * transaction's snapshot and before it commits, once per source row. Null in production; tests
+   * set it to commit to gold "in between" and so force a real conflict.
+   */
+  private final VoidFunction2<Long, Integer> insideMerge;
 
   GoldMerger(
       GoldPlan plan, TableRef gold, String appId, ConflictRetry retry, int maxPartitionLiterals,
-      MergeProbe probe) {
+      VoidFunction2<Long, Integer> insideMerge) {
     this.plan = plan;
     this.gold = gold;
     this.goldTable = new GoldTable(plan, gold);
     this.appId = appId;
     this.retry = retry;
     this.maxPartitionLiterals = maxPartitionLiterals;
-    this.probe = probe;
+    this.insideMerge = insideMerge;
   }
 
   static GoldMerger forConfig(MergeConfig config) {
@@ -166,7 +161,8 @@ final class GoldMerger {
         // Nothing would change: no MERGE, so no commit, no rewrite, no change-feed entry.
         return new Outcome(batchId, 0, 0, 0, false, attempt);
       }
-      Dataset<Row> source = probe == null ? changes : changes.filter(probeCall(batchId, attempt));
+      Dataset<Row> source =
+          insideMerge == null ? changes : changes.filter(insideMergeCall(batchId, attempt));
       Column on = expr(plan.keyCondition());
       Optional<Column> literals = partitions.predicate(TARGET);
       if (literals.isPresent()) {
@@ -233,12 +229,13 @@ final class GoldMerger {
         .select(columns(SOURCE, plan.sourceColumns()));
   }
 
-  private Column probeCall(long batchId, int attempt) {
-    MergeProbe p = probe;
+  private Column insideMergeCall(long batchId, int attempt) {
+    // Captured alone: the UDF is serialized to executors, and this merger is not serializable.
+    VoidFunction2<Long, Integer> hook = insideMerge;
     UserDefinedFunction f =
         functions.udf(
                 (UDF2<Long, Integer, Boolean>) (b, a) -> {
-                  p.insideMerge(b, a);
+                  hook.call(b, a);
                   return true;
                 },
                 DataTypes.BooleanType)
