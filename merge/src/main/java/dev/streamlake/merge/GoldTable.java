@@ -1,5 +1,6 @@
 package dev.streamlake.merge;
 
+import dev.streamlake.common.PipelineConfig;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import io.delta.tables.DeltaTableBuilder;
@@ -17,11 +18,15 @@ import org.slf4j.LoggerFactory;
  * The gold table as stage 3 creates it: the source columns, then the audit times, partitioned as
  * the pipeline says, with the change data feed on. A table that already exists is checked once
  * and only warned about, since stage 3 merges into it correctly either way.
+ *
+ * <p>Public only for code that builds a gold table without merging it up (the benchmarks), so
+ * that it lays gold out as stage 3 would.
  */
-final class GoldTable {
+public final class GoldTable {
   private static final Logger LOG = LoggerFactory.getLogger(GoldTable.class);
 
-  static final String CHANGE_DATA_FEED = "delta.enableChangeDataFeed";
+  /** The table property stage 3 sets on the gold tables it creates. */
+  public static final String CHANGE_DATA_FEED = "delta.enableChangeDataFeed";
 
   private final GoldPlan plan;
   private final TableRef gold;
@@ -30,6 +35,11 @@ final class GoldTable {
   GoldTable(GoldPlan plan, TableRef gold) {
     this.plan = plan;
     this.gold = gold;
+  }
+
+  /** Gold's columns that come from a bronze row (key, values, coordinates), in table order. */
+  public static List<String> sourceColumns(PipelineConfig pipeline) {
+    return GoldPlan.of(pipeline).sourceColumns();
   }
 
   /** Creates gold on first use; checks the layout of an existing one once. */
