@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>Derive the configured columns, then keep the newest row per key (highest sequence, then
  *       Kafka coordinates): a MERGE must never see two source rows for one target row.
- *   <li>Collect the batch's distinct partition values (few) as literals.
+ *   <li>Collect the batch's distinct partition values (few) as literals ({@link
+ *       PartitionLiterals}).
  *   <li>Read gold's rows for those keys, pruned to those partitions, and keep only source rows
  *       that are new keys, or strictly newer and different. Without this step a MERGE with an
  *       insert clause rewrites every file holding a matched row, even when no row changes.
@@ -48,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * {@code txnVersion} (app id, batch id) set on the batch's own session, which Structured Streaming
  * clones per query; they are unset right after, whatever happens. Delta's MERGE skips a batch
  * whose version its log already records for the app id. Steps 3-4 are retried on Delta's
- * retryable conflicts ({@link ConflictRetry}).
+ * retryable conflicts ({@link ConflictRetry}). The first batch creates gold, or checks the one
+ * it finds ({@link GoldTable}).
  */
 final class GoldMerger {
   private static final Logger LOG = LoggerFactory.getLogger(GoldMerger.class);
