@@ -12,16 +12,8 @@ import static org.apache.spark.sql.functions.struct;
 import dev.streamlake.common.IdempotentWrites;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableRef;
-import dev.streamlake.common.TableSchemas;
-import io.delta.tables.DeltaTableBuilder;
-import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -32,8 +24,6 @@ import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>Derive the configured columns, then keep the newest row per key (highest sequence, then
  *       Kafka coordinates): a MERGE must never see two source rows for one target row.
- *   <li>Collect the batch's distinct partition values (few) as literals.
+ *   <li>Collect the batch's distinct partition values (few) as literals ({@link
+ *       PartitionLiterals}).
  *   <li>Read gold's rows for those keys, pruned to those partitions, and keep only source rows
  *       that are new keys, or strictly newer and different. Without this step a MERGE with an
  *       insert clause rewrites every file holding a matched row, even when no row changes.
@@ -58,26 +49,17 @@ import org.slf4j.LoggerFactory;
  * {@code txnVersion} (app id, batch id) set on the batch's own session, which Structured Streaming
  * clones per query; they are unset right after, whatever happens. Delta's MERGE skips a batch
  * whose version its log already records for the app id. Steps 3-4 are retried on Delta's
- * retryable conflicts ({@link ConflictRetry}).
+ * retryable conflicts ({@link ConflictRetry}). The first batch creates gold, or checks the one
+ * it finds ({@link GoldTable}).
  */
 final class GoldMerger {
   private static final Logger LOG = LoggerFactory.getLogger(GoldMerger.class);
 
   static final String TXN_APP_ID = "spark.databricks.delta.write.txnAppId";
   static final String TXN_VERSION = "spark.databricks.delta.write.txnVersion";
-  static final String CHANGE_DATA_FEED = "delta.enableChangeDataFeed";
 
   private static final String ROW = "__streamlake_row";
   private static final String GOLD_PRESENT = "__streamlake_gold_present";
-
-  /**
-   * Test-only: runs on an executor inside the MERGE, after Delta took the transaction's snapshot
-   * and before it commits, once per source row. Lets a test commit to gold "in between" and so
-   * force a real conflict. Null in production.
-   */
-  interface MergeProbe extends Serializable {
-    void insideMerge(long batchId, int attempt);
-  }
 
   /** What a batch did. {@code replaySkipped}: Delta found the batch already committed. */
   record Outcome(
@@ -90,21 +72,27 @@ final class GoldMerger {
 
   private final GoldPlan plan;
   private final TableRef gold;
+  private final GoldTable goldTable;
   private final String appId;
   private final ConflictRetry retry;
   private final int maxPartitionLiterals;
-  private final MergeProbe probe;
-  private volatile boolean goldReady;
+  /**
+   * Called with (batch id, attempt) on an executor inside the MERGE, after Delta took the
+   * transaction's snapshot and before it commits, once per source row. Null in production; tests
+   * set it to commit to gold "in between" and so force a real conflict.
+   */
+  private final VoidFunction2<Long, Integer> insideMerge;
 
   GoldMerger(
       GoldPlan plan, TableRef gold, String appId, ConflictRetry retry, int maxPartitionLiterals,
-      MergeProbe probe) {
+      VoidFunction2<Long, Integer> insideMerge) {
     this.plan = plan;
     this.gold = gold;
+    this.goldTable = new GoldTable(plan, gold);
     this.appId = appId;
     this.retry = retry;
     this.maxPartitionLiterals = maxPartitionLiterals;
-    this.probe = probe;
+    this.insideMerge = insideMerge;
   }
 
   static GoldMerger forConfig(MergeConfig config) {
@@ -137,10 +125,11 @@ final class GoldMerger {
     try {
       // The first action fills the cache: the partition values of a partitioned gold, else
       // a plain emptiness check.
-      PartitionLiterals partitions = partitionLiterals(latest, batchId);
+      PartitionLiterals partitions =
+          PartitionLiterals.of(latest, plan.partitionBy(), maxPartitionLiterals, batchId, gold);
       boolean empty = plan.partitionBy().isEmpty() ? latest.isEmpty() : partitions.isEmpty();
       if (empty) {
-        ensureGold(spark, latest.schema());
+        goldTable.ensure(spark, latest.schema());
         LOG.info("Merge batch {} into {}: no rows", batchId, gold);
         return new Outcome(batchId, 0, 0, 0, false, 0);
       }
@@ -165,7 +154,7 @@ final class GoldMerger {
   private Outcome mergeOnce(
       SparkSession spark, Dataset<Row> latest, PartitionLiterals partitions, long batchId,
       String txnAppId, int attempt) {
-    ensureGold(spark, latest.schema());
+    goldTable.ensure(spark, latest.schema());
     Dataset<Row> changes =
         changedRows(spark, latest, partitions).persist(StorageLevel.MEMORY_AND_DISK());
     try {
@@ -174,7 +163,8 @@ final class GoldMerger {
         // Nothing would change: no MERGE, so no commit, no rewrite, no change-feed entry.
         return new Outcome(batchId, 0, 0, 0, false, attempt);
       }
-      Dataset<Row> source = probe == null ? changes : changes.filter(probeCall(batchId, attempt));
+      Dataset<Row> source =
+          insideMerge == null ? changes : changes.filter(insideMergeCall(batchId, attempt));
       Column on = expr(plan.keyCondition());
       Optional<Column> literals = partitions.predicate(TARGET);
       if (literals.isPresent()) {
@@ -241,105 +231,13 @@ final class GoldMerger {
         .select(columns(SOURCE, plan.sourceColumns()));
   }
 
-  /** Creates gold on first use; checks the layout of an existing one once. */
-  void ensureGold(SparkSession spark, StructType sourceSchema) {
-    if (goldReady) {
-      return;
-    }
-    if (!gold.exists(spark)) {
-      StructType schema = new StructType();
-      for (StructField f : sourceSchema.fields()) {
-        schema = schema.add(f.name(), f.dataType(), true);
-      }
-      schema = schema
-          .add(TableSchemas.FIRST_INSERTED_AT, DataTypes.TimestampType, true)
-          .add(TableSchemas.LAST_CHANGED_AT, DataTypes.TimestampType, true);
-      DeltaTableBuilder builder =
-          gold.createIfNotExists(spark).addColumns(schema).property(CHANGE_DATA_FEED, "true");
-      if (!plan.partitionBy().isEmpty()) {
-        builder = builder.partitionedBy(plan.partitionBy().toArray(String[]::new));
-      }
-      builder.execute();
-      LOG.info("Created gold table {} partitioned by {} with the change data feed on", gold,
-          plan.partitionBy());
-    } else {
-      Row detail = gold.deltaTable(spark).detail().first();
-      List<String> partitionColumns = detail.getList(detail.fieldIndex("partitionColumns"));
-      Map<String, String> properties = detail.getJavaMap(detail.fieldIndex("properties"));
-      if (!partitionColumns.equals(plan.partitionBy())) {
-        LOG.warn(
-            "Gold table {} is partitioned by {} but the pipeline says {}: each MERGE still"
-                + " filters on {}, but can no longer prune whole partitions",
-            gold, partitionColumns, plan.partitionBy(), plan.partitionBy());
-      }
-      if (!"true".equalsIgnoreCase(properties.get(CHANGE_DATA_FEED))) {
-        LOG.warn("Gold table {} has {} off: downstream readers get no change feed", gold,
-            CHANGE_DATA_FEED);
-      }
-    }
-    goldReady = true;
-  }
-
-  /** The batch's distinct values of each partition column, as literal IN predicates. */
-  PartitionLiterals partitionLiterals(Dataset<Row> latest, long batchId) {
-    List<String> partitionBy = plan.partitionBy();
-    if (partitionBy.isEmpty()) {
-      return PartitionLiterals.NONE;
-    }
-    List<Row> distinct =
-        latest.select(columns(null, partitionBy)).distinct().limit(maxPartitionLiterals + 1)
-            .collectAsList();
-    if (distinct.size() > maxPartitionLiterals) {
-      LOG.warn(
-          "Merge batch {} into {}: more than {} distinct values of {}; merging without partition"
-              + " literals, so this MERGE scans and conflict-checks all of gold",
-          batchId, gold, maxPartitionLiterals, partitionBy);
-      return PartitionLiterals.NONE;
-    }
-    Map<String, Set<Object>> values = new LinkedHashMap<>();
-    for (int i = 0; i < partitionBy.size(); i++) {
-      Set<Object> set = new LinkedHashSet<>();
-      for (Row r : distinct) {
-        set.add(r.get(i));
-      }
-      values.put(partitionBy.get(i), set);
-    }
-    return new PartitionLiterals(values);
-  }
-
-  /** Per partition column, the values a batch touches; NONE = no literal predicate. */
-  record PartitionLiterals(Map<String, Set<Object>> values) {
-    /** No literal predicate: gold is not partitioned, or the batch touches too many values. */
-    static final PartitionLiterals NONE = new PartitionLiterals(Map.of());
-
-    /** True when the batch had no rows at all (every column's value set is empty). */
-    boolean isEmpty() {
-      return !values.isEmpty() && values.values().iterator().next().isEmpty();
-    }
-
-    /** {@code alias.p IN (v1, v2, ...)} per column, ANDed; a null value adds {@code OR IS NULL}. */
-    Optional<Column> predicate(String alias) {
-      Column all = null;
-      for (Map.Entry<String, Set<Object>> e : values.entrySet()) {
-        Column c = col(alias == null ? quote(e.getKey()) : alias + "." + quote(e.getKey()));
-        List<Object> nonNull = new ArrayList<>(e.getValue());
-        boolean hasNull = nonNull.removeIf(v -> v == null);
-        Column p = c.isin(nonNull.toArray());
-        if (hasNull) {
-          p = p.or(c.isNull());
-        }
-        all = all == null ? p : all.and(p);
-      }
-      return Optional.ofNullable(all);
-    }
-  }
-
-  private Column probeCall(long batchId, int attempt) {
-    MergeProbe p = probe;
+  private Column insideMergeCall(long batchId, int attempt) {
+    // Captured alone: the UDF is serialized to executors, and this merger is not serializable.
+    VoidFunction2<Long, Integer> hook = insideMerge;
     UserDefinedFunction f =
         functions.udf(
                 (UDF2<Long, Integer, Boolean>) (b, a) -> {
-                  p.insideMerge(b, a);
+                  hook.call(b, a);
                   return true;
                 },
                 DataTypes.BooleanType)

@@ -23,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -64,9 +65,9 @@ class GoldMergerTest {
     batchSession = null;
   }
 
-  GoldMerger merger(int maxRetries, GoldMerger.MergeProbe probe) {
+  GoldMerger merger(int maxRetries, VoidFunction2<Long, Integer> insideMerge) {
     return new GoldMerger(GoldPlan.of(Bronze.PIPELINE), TableRef.path(goldPath), APP,
-        new ConflictRetry(maxRetries, Duration.ofMillis(10), d -> { }), 1000, probe);
+        new ConflictRetry(maxRetries, Duration.ofMillis(10), d -> { }), 1000, insideMerge);
   }
 
   @Test
@@ -348,11 +349,11 @@ class GoldMergerTest {
   static ExecutorService writer;
 
   /** Runs on an executor thread inside the MERGE; state is static as it arrives deserialized. */
-  static final class ConflictingWriter implements GoldMerger.MergeProbe {
+  static final class ConflictingWriter implements VoidFunction2<Long, Integer> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public void insideMerge(long batchId, int attempt) {
+    public void call(Long batchId, Integer attempt) {
       if (!PROBED.contains(attempt)) {
         PROBED.add(attempt);
       }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,11 +45,11 @@ class MergeQueryTest {
   /** What the driver's shared session held while a MERGE ran, as seen from inside it. */
   static final Set<String> OUTER_CONF_DURING_MERGE = ConcurrentHashMap.newKeySet();
 
-  static final class OuterSessionProbe implements GoldMerger.MergeProbe {
+  static final class OuterSessionProbe implements VoidFunction2<Long, Integer> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public void insideMerge(long batchId, int attempt) {
+    public void call(Long batchId, Integer attempt) {
       OUTER_CONF_DURING_MERGE.add(
           spark.conf().getOption(GoldMerger.TXN_APP_ID).getOrElse(() -> "unset") + "/"
               + spark.conf().getOption(GoldMerger.TXN_VERSION).getOrElse(() -> "unset"));

@@ -12,7 +12,6 @@ import static org.apache.spark.sql.functions.timestamp_millis;
 import dev.streamlake.common.PipelineConfig;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableSchemas;
-import dev.streamlake.merge.GoldLayout;
 import io.delta.tables.DeltaTable;
 import io.delta.tables.DeltaTableBuilder;
 import java.time.LocalDate;
