@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.timestamp_millis;
 import dev.streamlake.common.PipelineConfig;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableSchemas;
+import dev.streamlake.merge.GoldTable;
 import io.delta.tables.DeltaTable;
 import io.delta.tables.DeltaTableBuilder;
 import java.time.LocalDate;
@@ -120,7 +121,7 @@ public final class GoldGenJob {
       derived = derived.withColumn(d.name(), expr(d.expression()));
     }
     List<Column> columns = new ArrayList<>();
-    for (String c : GoldLayout.sourceColumns(pipeline)) {
+    for (String c : GoldTable.sourceColumns(pipeline)) {
       columns.add(col("`" + c + "`"));
     }
     columns.add(current_timestamp().as(TableSchemas.FIRST_INSERTED_AT));
@@ -135,7 +136,7 @@ public final class GoldGenJob {
       nullable = nullable.add(f.name(), f.dataType(), true);
     }
     DeltaTableBuilder builder = DeltaTable.create(spark).location(path).addColumns(nullable)
-        .property(GoldLayout.CHANGE_DATA_FEED, "true")
+        .property(GoldTable.CHANGE_DATA_FEED, "true")
         .partitionedBy(pipeline.gold().partitionBy().toArray(String[]::new));
     builder.execute();
   }
