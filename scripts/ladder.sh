@@ -25,6 +25,6 @@ cp="$out/classes:$(cat "$out/bench.classpath")"
 say "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, load average $(cat /proc/loadavg)"
 # shellcheck disable=SC2086
 exec java $heap $JAVA_OPENS -cp "$cp" \
-  -Dstreamlake.kafka.broker.lib="$STREAMLAKE_ROOT/kafka-broker/target/lib" \
+  -Dstreamlake.kafka.broker.lib="$KAFKA_BROKER_LIB" \
   -Dstreamlake.ladder.command="scripts/ladder.sh $*" \
   dev.streamlake.ladder.Ladder "$@"

@@ -2,7 +2,7 @@ package dev.streamlake.deserialize;
 
 import dev.streamlake.bench.BenchPayloads;
 import dev.streamlake.common.PipelineConfig;
-import dev.streamlake.testing.SensorReadingPayloads;
+import dev.streamlake.local.SensorReadingPayloads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
