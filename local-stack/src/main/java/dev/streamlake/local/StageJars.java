@@ -8,8 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.jar.JarFile;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
 
 /**
  * Finds a module's built jars and reads them. The one Java lookup of
@@ -54,6 +57,13 @@ public final class StageJars {
   public static String mainClass(Path jar) throws IOException {
     try (JarFile f = new JarFile(jar.toFile())) {
       return f.getManifest().getMainAttributes().getValue("Main-Class");
+    }
+  }
+
+  /** The names of every entry of the jar. */
+  public static Set<String> entries(Path jar) throws IOException {
+    try (JarFile f = new JarFile(jar.toFile())) {
+      return f.stream().map(ZipEntry::getName).collect(Collectors.toSet());
     }
   }
 
