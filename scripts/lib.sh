@@ -77,6 +77,19 @@ stage_jar() {
   echo "$jar"
 }
 
+# benchmarks_classpath SKIP_BUILD: unless SKIP_BUILD is 1, builds the benchmarks module and what
+# it needs (the stage jars, the Spark home); then sets BENCH_CLASSPATH to its classes and their
+# dependencies. (A variable, not output: the build's messages go to the terminal.)
+benchmarks_classpath() {
+  local out=$STREAMLAKE_ROOT/benchmarks/target
+  if [ "${1:-}" != 1 ]; then
+    say "building the benchmarks, the stage jars and the Spark home (mvn -B -q -pl benchmarks -am package -DskipTests)"
+    (cd "$STREAMLAKE_ROOT" && mvn -B -q -pl benchmarks -am package -DskipTests)
+  fi
+  [ -f "$out/bench.classpath" ] || die "no $out/bench.classpath: build the benchmarks module first"
+  BENCH_CLASSPATH="$out/classes:$(cat "$out/bench.classpath")"
+}
+
 # local_spark_confs: sets LOCAL_SPARK_CONFS to "--conf key=value" for every setting of
 # LOCAL_SPARK_SETTINGS. (A variable, not output: a die inside $(...) would only end the subshell.)
 local_spark_confs() {
