@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StageProcess {
   private static final Logger LOG = LoggerFactory.getLogger(StageProcess.class);
-  private static final String PARENT_WATCH = "dev.streamlake.local.BrokerProcess";
   private static final long STOP_TIMEOUT_MS = 30_000;
 
   private final StageModule kind;
