@@ -17,8 +17,9 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * A byte-array producer for tests and the demo: acks=all, idempotence on, every send waits for the broker's
- * acknowledgement, so a test knows exactly which offsets exist before its query starts.
+ * A byte-array producer for tests and the demo: acks=all, idempotence on, every send waits for
+ * the broker's acknowledgement, so the caller knows exactly which offsets exist before a query
+ * starts.
  */
 public final class SyncProducer implements AutoCloseable {
   private static final long SEND_TIMEOUT_MS = 30_000;
