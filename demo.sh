@@ -13,22 +13,13 @@ set -euo pipefail
 source "$(dirname "$0")/scripts/lib.sh"
 cd_root() { cd "$STREAMLAKE_ROOT"; }
 
-# The one jar of a module's target/ whose name matches, or nothing.
-module_jar() {
-  local module=$1 suffix=$2 f
-  for f in "$STREAMLAKE_ROOT/$module/target/$module"-*"$suffix"; do
-    [ -f "$f" ] && { echo "$f"; return 0; }
-  done
-  return 0
-}
-
 built() {
-  [ -d "$SPARK_HOME_DIR/jars" ] && [ -d "$STREAMLAKE_ROOT/kafka-broker/target/lib" ] || return 1
+  [ -d "$SPARK_HOME_DIR/jars" ] && [ -d "$KAFKA_BROKER_LIB" ] || return 1
   local m
   for m in raw-ingest deserialize merge launcher; do
     [ -n "$(module_jar "$m" -spark.jar)" ] || return 1
   done
-  [ -n "$(module_jar test-support .jar)" ] && [ -n "$(module_jar end-to-end .jar)" ]
+  [ -n "$(module_jar local-stack .jar)" ] && [ -n "$(module_jar end-to-end .jar)" ]
 }
 
 if ! built; then
@@ -39,13 +30,14 @@ if ! built; then
 fi
 
 # The demo's own JVM: Spark's jars (Spark, Avro, Jackson, log4j/slf4j), the launcher's -spark jar
-# (our common classes, Delta, kafka-clients), test-support (the forked broker, the producer, the
-# payload encoder) and the demo itself. The stages run in JVMs of their own over their own jars.
-CLASSPATH_DEMO="$SPARK_HOME_DIR/jars/*:$(module_jar launcher -spark.jar):$(module_jar test-support .jar):$(module_jar end-to-end .jar)"
+# (our common classes, Delta, kafka-clients), local-stack (the forked broker, the producer, the
+# payload encoder, the stage drivers) and the demo itself. The stages run in JVMs of their own
+# over their own jars.
+CLASSPATH_DEMO="$SPARK_HOME_DIR/jars/*:$(module_jar launcher -spark.jar):$(module_jar local-stack .jar):$(module_jar end-to-end .jar)"
 
 # shellcheck disable=SC2086 # JAVA_OPENS is a list of flags
 exec java -Xmx1g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC $JAVA_OPENS \
   -Dlog4j2.configurationFile=classpath:log4j2-demo.properties \
   -Dstreamlake.root="$STREAMLAKE_ROOT" \
-  -Dstreamlake.kafka.broker.lib="$STREAMLAKE_ROOT/kafka-broker/target/lib" \
+  -Dstreamlake.kafka.broker.lib="$KAFKA_BROKER_LIB" \
   -cp "$CLASSPATH_DEMO" dev.streamlake.e2e.Demo "$@"

@@ -12,16 +12,11 @@ what=${1:-all}
 rows=${BENCH_ROWS:-200000}
 jmh_args=${BENCH_JMH_ARGS:-DecoderBench -f 1 -wi 3 -i 5 -prof gc}
 heap=${BENCH_HEAP:--Xmx4g}
-module=$STREAMLAKE_ROOT/benchmarks
-out=$module/target
+out=$STREAMLAKE_ROOT/benchmarks/target
 
 cd "$STREAMLAKE_ROOT"
-if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
-  say "building benchmarks (mvn -B -q -pl benchmarks -am package -DskipTests)"
-  mvn -B -q -pl benchmarks -am package -DskipTests
-fi
-[ -f "$out/bench.classpath" ] || die "no $out/bench.classpath: build the benchmarks module first"
-cp="$out/classes:$(cat "$out/bench.classpath")"
+benchmarks_classpath "${BENCH_SKIP_BUILD:-}"
+cp=$BENCH_CLASSPATH
 
 say "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -n 1)"
 

@@ -11,20 +11,14 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 heap=${LADDER_HEAP:--Xmx2g}
-module=$STREAMLAKE_ROOT/benchmarks
-out=$module/target
 
 cd "$STREAMLAKE_ROOT"
-if [ "${LADDER_SKIP_BUILD:-}" != 1 ]; then
-  say "building the stage jars, the Spark home and the benchmarks (mvn -B -q -pl benchmarks -am package -DskipTests)"
-  mvn -B -q -pl benchmarks -am package -DskipTests
-fi
-[ -f "$out/bench.classpath" ] || die "no $out/bench.classpath: build the benchmarks module first"
-cp="$out/classes:$(cat "$out/bench.classpath")"
+benchmarks_classpath "${LADDER_SKIP_BUILD:-}"
+cp=$BENCH_CLASSPATH
 
 say "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, load average $(cat /proc/loadavg)"
 # shellcheck disable=SC2086
 exec java $heap $JAVA_OPENS -cp "$cp" \
-  -Dstreamlake.kafka.broker.lib="$STREAMLAKE_ROOT/kafka-broker/target/lib" \
+  -Dstreamlake.kafka.broker.lib="$KAFKA_BROKER_LIB" \
   -Dstreamlake.ladder.command="scripts/ladder.sh $*" \
   dev.streamlake.ladder.Ladder "$@"

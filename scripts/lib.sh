@@ -2,6 +2,9 @@
 
 STREAMLAKE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SPARK_HOME_DIR=${SPARK_HOME:-$STREAMLAKE_ROOT/spark-home/target/spark-home}
+KAFKA_BROKER_LIB=$STREAMLAKE_ROOT/kafka-broker/target/lib
+# The local Spark settings, shared with the Java side (dev.streamlake.local.LocalSpark).
+LOCAL_SPARK_SETTINGS=$STREAMLAKE_ROOT/local-stack/src/main/resources/dev/streamlake/local/local-spark.properties
 
 # Spark on Java 17 needs these (the list of org.apache.spark.launcher.JavaModuleOptions).
 JAVA_OPENS="-XX:+IgnoreUnrecognizedVMOptions \
@@ -56,10 +59,45 @@ stop_pid() {
   say "killed $name (pid $pid) after it ignored SIGTERM for 20 s"
 }
 
+# module_jar MODULE SUFFIX: the jar <module>/target/<module>-*SUFFIX (SUFFIX -spark.jar, .jar,
+# ...), or nothing when it is not built. The Java twin is dev.streamlake.local.StageJars.
+module_jar() {
+  local module=$1 suffix=$2 f
+  for f in "$STREAMLAKE_ROOT/$module/target/$module"-*"$suffix"; do
+    [ -f "$f" ] && { echo "$f"; return 0; }
+  done
+  return 0
+}
+
 # The -spark jar of a stage module (raw-ingest, deserialize, merge, launcher).
 stage_jar() {
   local module=$1 jar
-  jar=$(ls "$STREAMLAKE_ROOT/$module"/target/"$module"-*-spark.jar 2>/dev/null | head -n 1)
+  jar=$(module_jar "$module" -spark.jar)
   [ -n "$jar" ] || die "no $module/target/$module-*-spark.jar: build with 'mvn -B -DskipTests package' first"
   echo "$jar"
+}
+
+# benchmarks_classpath SKIP_BUILD: unless SKIP_BUILD is 1, builds the benchmarks module and what
+# it needs (the stage jars, the Spark home); then sets BENCH_CLASSPATH to its classes and their
+# dependencies. (A variable, not output: the build's messages go to the terminal.)
+benchmarks_classpath() {
+  local out=$STREAMLAKE_ROOT/benchmarks/target
+  if [ "${1:-}" != 1 ]; then
+    say "building the benchmarks, the stage jars and the Spark home (mvn -B -q -pl benchmarks -am package -DskipTests)"
+    (cd "$STREAMLAKE_ROOT" && mvn -B -q -pl benchmarks -am package -DskipTests)
+  fi
+  [ -f "$out/bench.classpath" ] || die "no $out/bench.classpath: build the benchmarks module first"
+  BENCH_CLASSPATH="$out/classes:$(cat "$out/bench.classpath")"
+}
+
+# local_spark_confs: sets LOCAL_SPARK_CONFS to "--conf key=value" for every setting of
+# LOCAL_SPARK_SETTINGS. (A variable, not output: a die inside $(...) would only end the subshell.)
+local_spark_confs() {
+  local line
+  [ -f "$LOCAL_SPARK_SETTINGS" ] || die "no $LOCAL_SPARK_SETTINGS: this script runs from a StreamLake checkout"
+  LOCAL_SPARK_CONFS=()
+  while IFS= read -r line || [ -n "$line" ]; do
+    case $line in ''|'#'*) continue ;; esac
+    LOCAL_SPARK_CONFS+=(--conf "$line")
+  done <"$LOCAL_SPARK_SETTINGS"
 }

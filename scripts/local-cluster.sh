@@ -167,6 +167,7 @@ submit() {
   local jar=$1 master stage cores exec_mem driver_mem worker_cores worker_mb
   shift
   master=$(url)
+  local_spark_confs
   stage=$(stage_of_jar "$jar")
   share "$stage"
   cores=$SHARE_CORES exec_mem=$SHARE_EXECUTOR_MEMORY driver_mem=$SHARE_DRIVER_MEMORY
@@ -182,8 +183,7 @@ submit() {
   # shellcheck disable=SC2086 # option lists
   exec java -Xmx"$driver_mem" $LOCAL_JVM_OPTS $JAVA_OPENS -cp "$CP" org.apache.spark.deploy.SparkSubmit \
     --master "$master" --deploy-mode client --name "streamlake-$stage" \
-    --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 \
-    --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions=2 \
+    "${LOCAL_SPARK_CONFS[@]}" \
     --conf spark.cores.max="$cores" --conf spark.executor.cores="$cores" \
     --conf spark.executor.memory="$exec_mem" --conf spark.driver.memory="$driver_mem" \
     --conf "spark.executor.extraJavaOptions=$LOCAL_JVM_OPTS" \

@@ -1,8 +1,8 @@
 package dev.streamlake.bench;
 
 import dev.streamlake.deserialize.ErrorCode;
-import dev.streamlake.testing.SensorReadingPayloads;
-import dev.streamlake.testing.SensorReadingPayloads.Reading;
+import dev.streamlake.local.SensorReadingPayloads;
+import dev.streamlake.local.SensorReadingPayloads.Reading;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;

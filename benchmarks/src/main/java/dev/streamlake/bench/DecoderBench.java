@@ -4,7 +4,7 @@ import dev.streamlake.common.PipelineConfig;
 import dev.streamlake.deserialize.DecodeResult;
 import dev.streamlake.deserialize.ErrorCode;
 import dev.streamlake.deserialize.PipelineDecoder;
-import dev.streamlake.testing.SensorReadingPayloads;
+import dev.streamlake.local.SensorReadingPayloads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

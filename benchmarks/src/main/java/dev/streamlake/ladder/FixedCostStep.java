@@ -1,6 +1,6 @@
 package dev.streamlake.ladder;
 
-import dev.streamlake.ladder.StepRunner.StageJob;
+import dev.streamlake.local.StageModule;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -54,7 +54,7 @@ final class FixedCostStep {
       args.addAll(List.of("--starting-offsets", json.toString(),
           "--max-offsets-per-trigger", Long.toString(size)));
       String label = "max-offsets-per-trigger " + size;
-      RunRecord r = runner.stage(StageJob.RAW_INGEST, step1, label, 0, m, args, heap,
+      RunRecord r = runner.stage(StageModule.RAW_INGEST, step1, label, 0, m, args, heap,
           d == DIVISORS[0]);
       s1.add(r);
       if (d == DIVISORS[0] && r.ok()) {
@@ -76,7 +76,7 @@ final class FixedCostStep {
     for (long files : fileCounts) {
       String label = "raw-max-files-per-trigger " + files;
       boolean smallest = files == fileCounts.get(0);
-      RunRecord r = runner.stage(StageJob.DESERIALIZE, step2, label, 0, m,
+      RunRecord r = runner.stage(StageModule.DESERIALIZE, step2, label, 0, m,
           List.of("--raw-table", smallRaw.toString(), "--raw-max-files-per-trigger",
               Long.toString(files)), heap, smallest);
       s2.add(r);
@@ -93,7 +93,7 @@ final class FixedCostStep {
     String step3 = "fixed-cost." + Step.STAGE3.figureName;
     List<RunRecord> s3 = new ArrayList<>();
     for (long files : fileCounts(Workspace.dataFiles(smallBronze))) {
-      s3.add(runner.stage(StageJob.MERGE, step3, "merge-max-files-per-trigger " + files, 0, m,
+      s3.add(runner.stage(StageModule.MERGE, step3, "merge-max-files-per-trigger " + files, 0, m,
           List.of("--bronze-table", smallBronze.toString(), "--merge-max-files-per-trigger",
               Long.toString(files)), heap, false));
     }

@@ -2,8 +2,8 @@ package dev.streamlake.ladder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.streamlake.ladder.StepRunner.StageJob;
-import dev.streamlake.testing.SensorReadingPayloads.Reading;
+import dev.streamlake.local.StageModule;
+import dev.streamlake.local.SensorReadingPayloads.Reading;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,8 +60,8 @@ final class FreshnessStep {
     String topic = "freshness-" + rate + "-" + round;
     TopicData.createTopic(runner.bootstrap, topic, c.partitions());
     Path lake = runner.lake(STEP, label);
-    ChildJvm pipeline = runner.start(STEP, label, runner.stageJar(StageJob.ALL_IN_ONE),
-        StageJob.ALL_IN_ONE.mainClass,
+    ChildJvm pipeline = runner.start(STEP, label, runner.stageJar(StageModule.ALL_IN_ONE),
+        runner.mainClass(StageModule.ALL_IN_ONE),
         List.of("--lake", lake.toString(), "--bootstrap-servers", runner.bootstrap,
             "--topic", topic, "--trigger", "processingTime:1s"),
         c.driverMemory(), Map.of("spark.sql.streaming.noDataProgressEventInterval", "1000"));

@@ -2,7 +2,7 @@ package dev.streamlake.ladder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.streamlake.ladder.StepRunner.StageJob;
+import dev.streamlake.local.StageModule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +56,7 @@ final class GoldScaleStep {
       for (long rows : c.goldRows()) {
         Path lake = runner.lake(STEP + ".generate", "gold " + rows);
         Path gold = lake.resolve("gold");
-        RunRecord r = runner.stage(StageJob.MERGE, STEP, "gold " + rows + " round " + round,
+        RunRecord r = runner.stage(StageModule.MERGE, STEP, "gold " + rows + " round " + round,
             round, c.goldBatchRows(),
             List.of("--bronze-table", lake.resolve("bronze").toString() + "-" + (round - 1),
                 "--gold-table", gold.toString()), heap, false);

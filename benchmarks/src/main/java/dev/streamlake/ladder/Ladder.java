@@ -1,6 +1,6 @@
 package dev.streamlake.ladder;
 
-import dev.streamlake.testing.ForkedKafkaBroker;
+import dev.streamlake.local.ForkedKafkaBroker;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -186,9 +186,9 @@ public final class Ladder implements Callable<Integer> {
     Workspace workspace = new Workspace(config.root(), config.work());
     workspace.reset();
     if (System.getProperty(ForkedKafkaBroker.LIB_PROPERTY) == null) {
-      System.setProperty(ForkedKafkaBroker.LIB_PROPERTY, workspace.kafkaBrokerLib().toString());
+      System.setProperty(ForkedKafkaBroker.LIB_PROPERTY, workspace.repository().kafkaBrokerLib().toString());
     }
-    workspace.sparkHome();
+    workspace.repository().sparkHome();
     Results results = new Results(config);
     SparkSubmit submit = new SparkSubmit(workspace, config.cores(), config.jfr(),
         config.childJvmFlags());

@@ -1,6 +1,6 @@
 package dev.streamlake.ladder;
 
-import dev.streamlake.ladder.StepRunner.StageJob;
+import dev.streamlake.local.StageModule;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,18 +33,18 @@ final class MemoryStep {
       String s1 = STEP + "." + Step.STAGE1.figureName;
       String s2 = STEP + "." + Step.STAGE2.figureName;
       String s3 = STEP + "." + Step.STAGE3.figureName;
-      RunRecord r1 = runner.stage(StageJob.RAW_INGEST, s1, label, round, records,
+      RunRecord r1 = runner.stage(StageModule.RAW_INGEST, s1, label, round, records,
           runner.stage1Args(topic), heap, true);
       results.memory.add(r1);
       Path raw = StepRunner.raw(runner.lake(s1, label));
       RunRecord r2 = r1.ok()
-          ? runner.stage(StageJob.DESERIALIZE, s2, label, round, records,
+          ? runner.stage(StageModule.DESERIALIZE, s2, label, round, records,
               List.of("--raw-table", raw.toString()), heap, true)
           : skipped(s2, label, round, s1);
       results.memory.add(r2);
       Path bronze = StepRunner.bronze(runner.lake(s2, label));
       results.memory.add(r2.ok()
-          ? runner.stage(StageJob.MERGE, s3, label, round, records,
+          ? runner.stage(StageModule.MERGE, s3, label, round, records,
               List.of("--bronze-table", bronze.toString()), heap, false)
           : skipped(s3, label, round, s2));
       Workspace.deleteRecursively(runner.lake(s1, label));

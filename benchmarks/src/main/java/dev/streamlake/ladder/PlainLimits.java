@@ -1,6 +1,6 @@
 package dev.streamlake.ladder;
 
-import dev.streamlake.testing.SensorReadingPayloads;
+import dev.streamlake.local.SensorReadingPayloads;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;

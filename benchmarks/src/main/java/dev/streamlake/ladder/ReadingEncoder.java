@@ -1,7 +1,7 @@
 package dev.streamlake.ladder;
 
-import dev.streamlake.testing.SensorReadingPayloads;
-import dev.streamlake.testing.SensorReadingPayloads.Reading;
+import dev.streamlake.local.SensorReadingPayloads;
+import dev.streamlake.local.SensorReadingPayloads.Reading;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

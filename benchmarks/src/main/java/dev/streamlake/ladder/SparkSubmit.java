@@ -72,7 +72,7 @@ final class SparkSubmit {
    */
   List<String> command(Path dir, String heap, Path jar, String mainClass, List<String> args,
       Map<String, String> extraConfs) {
-    Path home = workspace.sparkHome();
+    Path home = workspace.repository().sparkHome();
     List<String> cmd = new ArrayList<>();
     cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx" + heap);
@@ -110,7 +110,7 @@ final class SparkSubmit {
 
   Map<String, String> env() {
     return Map.of(
-        "SPARK_HOME", workspace.sparkHome().toString(),
+        "SPARK_HOME", workspace.repository().sparkHome().toString(),
         "SPARK_LOCAL_IP", "127.0.0.1",
         "SPARK_SCALA_VERSION", "2.13");
   }

@@ -1,5 +1,6 @@
 package dev.streamlake.ladder;
 
+import dev.streamlake.local.StageModule;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,22 +13,6 @@ import java.util.Map;
  * run unless a later step reads it; logs, GC log, progress and flight recording stay.
  */
 final class StepRunner {
-  /** The three stages' jars and main classes, run exactly as users submit them. */
-  enum StageJob {
-    RAW_INGEST("raw-ingest", "dev.streamlake.ingest.RawIngestJob"),
-    DESERIALIZE("deserialize", "dev.streamlake.deserialize.DeserializeJob"),
-    MERGE("merge", "dev.streamlake.merge.MergeJob"),
-    ALL_IN_ONE("launcher", "dev.streamlake.launcher.AllInOneJob");
-
-    final String module;
-    final String mainClass;
-
-    StageJob(String module, String mainClass) {
-      this.module = module;
-      this.mainClass = mainClass;
-    }
-  }
-
   /** The table folders of the reference pipeline inside a lake. */
   static final String PIPELINE = "sensor_readings";
 
@@ -61,11 +46,16 @@ final class StepRunner {
 
   /** The ladder's own jobs (textbook, monolith, limits, generators) bundled like a user's job jar. */
   Path ladderJar() {
-    return workspace.sparkJar("benchmarks");
+    return workspace.repository().sparkJar("benchmarks");
   }
 
-  Path stageJar(StageJob job) {
-    return workspace.sparkJar(job.module);
+  /** A stage's jar, run exactly as users submit it. */
+  Path stageJar(StageModule job) {
+    return workspace.repository().sparkJar(job);
+  }
+
+  String mainClass(StageModule job) {
+    return workspace.repository().mainClass(job);
   }
 
   /** Runs one Spark step to its end; {@code keepLake}: a later step reads its tables. */
@@ -94,12 +84,12 @@ final class StepRunner {
         submit.command(dir, heap, jar, mainClass, args, confs), submit.env());
   }
 
-  RunRecord stage(StageJob job, String step, String label, int round, long records,
+  RunRecord stage(StageModule job, String step, String label, int round, long records,
       List<String> args, String heap, boolean keepLake) {
     List<String> all = new ArrayList<>(List.of("--lake", lake(step, label).toString(),
         "--trigger", "availableNow"));
     all.addAll(args);
-    return run(step, label, round, records, stageJar(job), job.mainClass, all, heap, Map.of(),
+    return run(step, label, round, records, stageJar(job), mainClass(job), all, heap, Map.of(),
         keepLake);
   }
 

@@ -1,6 +1,6 @@
 package dev.streamlake.ladder;
 
-import dev.streamlake.ladder.StepRunner.StageJob;
+import dev.streamlake.local.StageModule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -87,7 +87,7 @@ final class ThroughputSteps {
       }
       if (c.runs(Step.STAGE3)) {
         results.add(Step.STAGE3, refBronze() == null ? missing(Step.STAGE3, round, "no bronze table")
-            : runner.stage(StageJob.MERGE, Step.STAGE3.figureName, "round " + round, round,
+            : runner.stage(StageModule.MERGE, Step.STAGE3.figureName, "round " + round, round,
                 records, List.of("--bronze-table", refBronze().toString()), heap, false));
       }
     }
@@ -100,12 +100,12 @@ final class ThroughputSteps {
   }
 
   private RunRecord stage1(String step, String label, int round, boolean keep) {
-    return runner.stage(StageJob.RAW_INGEST, step, label, round, records,
+    return runner.stage(StageModule.RAW_INGEST, step, label, round, records,
         runner.stage1Args(topic), heap, keep);
   }
 
   private RunRecord stage2(String step, String label, int round, boolean keep) {
-    return runner.stage(StageJob.DESERIALIZE, step, label, round, records,
+    return runner.stage(StageModule.DESERIALIZE, step, label, round, records,
         List.of("--raw-table", refRaw.toString()), heap, keep);
   }
 

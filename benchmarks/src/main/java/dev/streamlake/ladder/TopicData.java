@@ -1,7 +1,7 @@
 package dev.streamlake.ladder;
 
 import dev.streamlake.bench.BenchPayloads;
-import dev.streamlake.testing.SensorReadingPayloads.Reading;
+import dev.streamlake.local.SensorReadingPayloads.Reading;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package dev.streamlake.ladder;
 
 import dev.streamlake.ladder.agent.ProgressFileListener;
 import dev.streamlake.ladder.agent.StepMain;
+import dev.streamlake.local.Repository;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,9 +19,6 @@ import java.util.stream.Stream;
  */
 record Workspace(Path root, Path work) {
 
-  static final String BUILD_HINT =
-      "build them first: mvn -B -pl benchmarks -am -DskipTests package (scripts/ladder.sh does)";
-
   /** The checkout above {@code start}: the first folder with a pom.xml and raw-ingest/. */
   static Path findRoot(Path start) {
     for (Path dir = start.toAbsolutePath(); dir != null; dir = dir.getParent()) {
@@ -32,34 +30,9 @@ record Workspace(Path root, Path work) {
         + " raw-ingest/) in " + start.toAbsolutePath() + " or above; run from inside it or pass --repo");
   }
 
-  Path sparkHome() {
-    Path home = root.resolve("spark-home/target/spark-home");
-    if (!Files.isDirectory(home.resolve("jars"))) {
-      throw new IllegalStateException("No Spark home at " + home + ": " + BUILD_HINT);
-    }
-    return home;
-  }
-
-  /** {@code <module>/target/<module>-<version>-spark.jar}. */
-  Path sparkJar(String module) {
-    Path target = root.resolve(module).resolve("target");
-    try (Stream<Path> files = Files.isDirectory(target) ? Files.list(target) : Stream.empty()) {
-      return files.filter(p -> {
-        String n = p.getFileName().toString();
-        return n.startsWith(module + "-") && n.endsWith("-spark.jar");
-      }).findFirst().orElseThrow(() -> new IllegalStateException(
-          "No " + module + "/target/" + module + "-*-spark.jar: " + BUILD_HINT));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  Path kafkaBrokerLib() {
-    Path lib = root.resolve("kafka-broker/target/lib");
-    if (!Files.isDirectory(lib)) {
-      throw new IllegalStateException("No Kafka broker jars at " + lib + ": " + BUILD_HINT);
-    }
-    return lib;
+  /** The built pieces of the checkout: the Spark home, the -spark jars, the broker jars. */
+  Repository repository() {
+    return new Repository(root);
   }
 
   /** The folder of one run of one step: {@code work/<step>/<label>}. */

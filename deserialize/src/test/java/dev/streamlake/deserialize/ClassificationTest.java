@@ -7,7 +7,7 @@ import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.PipelineConfig;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableSchemas;
-import dev.streamlake.testing.SensorReadingPayloads.Reading;
+import dev.streamlake.local.SensorReadingPayloads.Reading;
 import dev.streamlake.testing.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;

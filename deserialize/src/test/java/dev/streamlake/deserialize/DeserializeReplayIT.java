@@ -3,7 +3,7 @@ package dev.streamlake.deserialize;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamlake.common.TableSchemas;
-import dev.streamlake.testing.SensorReadingPayloads.Reading;
+import dev.streamlake.local.SensorReadingPayloads.Reading;
 import dev.streamlake.testing.TestSpark;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package dev.streamlake.deserialize;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.streamlake.testing.SensorReadingPayloads.Reading;
+import dev.streamlake.local.SensorReadingPayloads.Reading;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -4,8 +4,8 @@ import static dev.streamlake.deserialize.Payloads.MIDNIGHT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.streamlake.testing.SensorReadingPayloads;
-import dev.streamlake.testing.SensorReadingPayloads.Reading;
+import dev.streamlake.local.SensorReadingPayloads;
+import dev.streamlake.local.SensorReadingPayloads.Reading;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

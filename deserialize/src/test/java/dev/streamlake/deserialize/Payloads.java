@@ -2,8 +2,8 @@ package dev.streamlake.deserialize;
 
 import dev.streamlake.common.PipelineConfig;
 import dev.streamlake.common.PipelineConfig.PayloadFormat;
-import dev.streamlake.testing.SensorReadingPayloads;
-import dev.streamlake.testing.SensorReadingPayloads.Reading;
+import dev.streamlake.local.SensorReadingPayloads;
+import dev.streamlake.local.SensorReadingPayloads.Reading;
 import java.time.Instant;
 
 /** Decoder settings and readings shared by the decoder tests. */

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.streamlake.common.CommandLines;
 import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.PipelineConfig;
-import dev.streamlake.testing.SensorReadingPayloads;
+import dev.streamlake.local.SensorReadingPayloads;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;

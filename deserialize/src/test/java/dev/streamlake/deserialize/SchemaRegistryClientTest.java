@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.streamlake.common.PipelineConfig;
-import dev.streamlake.testing.SensorReadingPayloads;
+import dev.streamlake.local.SensorReadingPayloads;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.PipelineConfig;
-import dev.streamlake.testing.SensorReadingPayloads;
+import dev.streamlake.local.SensorReadingPayloads;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,8 +1,11 @@
 package dev.streamlake.e2e;
 
 import dev.streamlake.e2e.SampleReadings.Kind;
-import dev.streamlake.testing.ForkedKafkaBroker;
-import dev.streamlake.testing.TestProducer;
+import dev.streamlake.local.ForkedKafkaBroker;
+import dev.streamlake.local.Repository;
+import dev.streamlake.local.StageModule;
+import dev.streamlake.local.StageProcess;
+import dev.streamlake.local.SyncProducer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.FileVisitResult;
@@ -178,9 +181,9 @@ public final class Demo {
   boolean run() throws Exception {
     Instant demoStart = Instant.now();
     Repository repo = Repository.find();
-    List<StageProcess.Kind> kinds = options.oneDriver()
-        ? List.of(StageProcess.Kind.ALL_IN_ONE)
-        : List.of(StageProcess.Kind.RAW_INGEST, StageProcess.Kind.DESERIALIZE, StageProcess.Kind.MERGE);
+    List<StageModule> kinds = options.oneDriver()
+        ? List.of(StageModule.ALL_IN_ONE)
+        : List.of(StageModule.RAW_INGEST, StageModule.DESERIALIZE, StageModule.MERGE);
     // Fail before starting anything when a built piece is missing.
     repo.sparkHome();
     kinds.forEach(k -> repo.sparkJar(k.module()));
@@ -192,7 +195,7 @@ public final class Demo {
     prepareLake(lake);
     Path runDir = Files.createDirectories(lake.resolve("_run"));
     say("StreamLake demo, shape " + (options.oneDriver() ? "1 (one driver: " : "3 (three drivers: ")
-        + kinds.stream().map(StageProcess.Kind::module).collect(Collectors.joining(", ")) + ")");
+        + kinds.stream().map(StageModule::module).collect(Collectors.joining(", ")) + ")");
     say("lake " + lake);
 
     broker = ForkedKafkaBroker.start(0, runDir.resolve("kafka"));
@@ -200,7 +203,7 @@ public final class Demo {
     createTopic(broker.bootstrapServers(), TOPIC, PARTITIONS);
 
     SampleReadings samples = SampleReadings.generate(options.records(), options.seed());
-    try (TestProducer producer = TestProducer.create(broker.bootstrapServers())) {
+    try (SyncProducer producer = SyncProducer.create(broker.bootstrapServers())) {
       producer.sendAll(samples.records(TOPIC));
     }
     say("produced " + samples.size() + " records to topic " + TOPIC + " (" + PARTITIONS + " partitions): "
@@ -208,9 +211,9 @@ public final class Demo {
 
     String trigger = "processingTime:" + options.triggerSeconds() + "s";
     Instant stagesStart = Instant.now();
-    for (StageProcess.Kind kind : kinds) {
+    for (StageModule kind : kinds) {
       List<String> args = new ArrayList<>(List.of("--lake", lake.toString(), "--trigger", trigger));
-      if (kind == StageProcess.Kind.RAW_INGEST || kind == StageProcess.Kind.ALL_IN_ONE) {
+      if (kind == StageModule.RAW_INGEST || kind == StageModule.ALL_IN_ONE) {
         args.addAll(List.of("--bootstrap-servers", broker.bootstrapServers(), "--topic", TOPIC));
       }
       StageProcess stage = StageProcess.start(repo, kind, args, runDir);

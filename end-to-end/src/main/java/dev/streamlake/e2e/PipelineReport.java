@@ -4,7 +4,7 @@ import dev.streamlake.common.LakeLayout;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.e2e.SampleReadings.GoldKey;
 import dev.streamlake.e2e.SampleReadings.GoldRow;
-import dev.streamlake.testing.TestSpark;
+import dev.streamlake.local.LocalSpark;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +51,7 @@ public final class PipelineReport {
    * only, a warehouse folder of its own.
    */
   public static SparkSession localSession(Path warehouse) {
-    return TestSpark.localSession("local[1]", warehouse, "streamlake demo report");
+    return LocalSpark.session("local[1]", warehouse, "streamlake demo report");
   }
 
   public LakeLayout layout() {

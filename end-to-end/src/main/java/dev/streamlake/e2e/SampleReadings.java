@@ -1,7 +1,7 @@
 package dev.streamlake.e2e;
 
-import dev.streamlake.testing.SensorReadingPayloads;
-import dev.streamlake.testing.SensorReadingPayloads.Reading;
+import dev.streamlake.local.SensorReadingPayloads;
+import dev.streamlake.local.SensorReadingPayloads.Reading;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;

@@ -3,6 +3,7 @@ package dev.streamlake.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamlake.local.Repository;
 import dev.streamlake.testing.TestKafka;
 import dev.streamlake.testing.TestSpark;
 import java.io.IOException;

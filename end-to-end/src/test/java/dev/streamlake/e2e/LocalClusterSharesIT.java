@@ -2,6 +2,7 @@ package dev.streamlake.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamlake.local.Repository;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -3,6 +3,9 @@ package dev.streamlake.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamlake.local.Repository;
+import dev.streamlake.local.StageModule;
+import dev.streamlake.local.StageProcess;
 import dev.streamlake.testing.TestKafka;
 import dev.streamlake.testing.TestSpark;
 import java.io.IOException;
@@ -69,7 +72,7 @@ class SecretMaskingIT {
   @TempDir Path dir;
 
   /** One driver and the secret settings it is given. */
-  record Case(StageProcess.Kind kind, List<String> secretSettings) {
+  record Case(StageModule kind, List<String> secretSettings) {
     @Override
     public String toString() {
       return kind.module() + " with " + secretSettings.size() + " secret settings";
@@ -79,11 +82,11 @@ class SecretMaskingIT {
   static Stream<Case> stagesWithSecrets() {
     List<String> kafka = kafkaPasswordOptions().stream().map(o -> "--kafka." + o).toList();
     List<Case> cases = new ArrayList<>();
-    cases.add(new Case(StageProcess.Kind.RAW_INGEST, kafka));
+    cases.add(new Case(StageModule.RAW_INGEST, kafka));
     if (!DESERIALIZE_SECRET_SETTINGS.isEmpty()) {
-      cases.add(new Case(StageProcess.Kind.DESERIALIZE, DESERIALIZE_SECRET_SETTINGS));
+      cases.add(new Case(StageModule.DESERIALIZE, DESERIALIZE_SECRET_SETTINGS));
     }
-    cases.add(new Case(StageProcess.Kind.ALL_IN_ONE,
+    cases.add(new Case(StageModule.ALL_IN_ONE,
         Stream.concat(kafka.stream(), DESERIALIZE_SECRET_SETTINGS.stream()).toList()));
     return cases.stream();
   }
@@ -106,7 +109,7 @@ class SecretMaskingIT {
     Path lake = dir.resolve("lake");
     Path run = dir.resolve("run");
     Files.createDirectories(run);
-    boolean readsKafka = c.kind() != StageProcess.Kind.DESERIALIZE;
+    boolean readsKafka = c.kind() != StageModule.DESERIALIZE;
 
     SampleReadings samples = SampleReadings.generate(40, SampleReadings.DEFAULT_SEED);
     List<String> args = new ArrayList<>(List.of("--lake", lake.toString(), "--trigger", "availableNow"));
@@ -158,7 +161,7 @@ class SecretMaskingIT {
       }
       PipelineReport.Counts counts = new PipelineReport(TestSpark.session(), lake).counts();
       assertThat(counts.raw()).as("raw rows").isEqualTo(samples.expectedRaw());
-      if (c.kind() == StageProcess.Kind.ALL_IN_ONE) {
+      if (c.kind() == StageModule.ALL_IN_ONE) {
         assertThat(counts.bronze()).as("bronze rows").isEqualTo(samples.expectedBronze());
         assertThat(counts.gold()).as("gold rows").isEqualTo((long) samples.expectedGold().size());
       }
@@ -197,7 +200,7 @@ class SecretMaskingIT {
       } else if (id.equals("2") || id.equals("7")) {
         authorized.incrementAndGet();
         status = 200;
-        String schema = dev.streamlake.testing.SensorReadingPayloads.schema(2).toString();
+        String schema = dev.streamlake.local.SensorReadingPayloads.schema(2).toString();
         body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
             .put("schema", schema).toString().getBytes(StandardCharsets.UTF_8);
       } else {
@@ -229,7 +232,7 @@ class SecretMaskingIT {
         List<String> args = new ArrayList<>(
             List.of("--lake", lake.toString(), "--trigger", "availableNow"));
         args.addAll(registryArgs);
-        StageProcess driver = StageProcess.start(repo, StageProcess.Kind.DESERIALIZE, args, run,
+        StageProcess driver = StageProcess.start(repo, StageModule.DESERIALIZE, args, run,
             List.of("-Dlog4j2.configurationFile=" + sparkDefaultLogConfig(run).toUri()));
         try {
           await("deserialize finishes its availableNow run").atMost(RUN_TIMEOUT.multipliedBy(2))
@@ -262,10 +265,10 @@ class SecretMaskingIT {
     var spark = TestSpark.session();
     List<org.apache.spark.sql.Row> rows = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      var reading = dev.streamlake.testing.SensorReadingPayloads.Reading.of("s-" + i,
+      var reading = dev.streamlake.local.SensorReadingPayloads.Reading.of("s-" + i,
           java.time.Instant.parse("2024-03-01T00:00:00Z").plusSeconds(i), 20);
-      byte[] value = dev.streamlake.testing.SensorReadingPayloads.wire(7,
-          dev.streamlake.testing.SensorReadingPayloads.avroBody(2, reading));
+      byte[] value = dev.streamlake.local.SensorReadingPayloads.wire(7,
+          dev.streamlake.local.SensorReadingPayloads.avroBody(2, reading));
       rows.add(org.apache.spark.sql.RowFactory.create(null, value, "sensor-readings", 0, (long) i,
           java.sql.Timestamp.from(java.time.Instant.parse("2024-03-01T00:00:00Z")), 0, null,
           java.sql.Timestamp.from(java.time.Instant.parse("2024-03-01T00:00:01Z")),

@@ -3,6 +3,9 @@ package dev.streamlake.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamlake.local.Repository;
+import dev.streamlake.local.StageModule;
+import dev.streamlake.local.StageProcess;
 import dev.streamlake.testing.TestKafka;
 import dev.streamlake.testing.TestSpark;
 import java.nio.file.Path;
@@ -40,13 +43,13 @@ class ShapeThreeIT {
     List<StageProcess> stages = new ArrayList<>();
     long t0 = System.nanoTime();
     try {
-      StageProcess ingest = StageProcess.start(repo, StageProcess.Kind.RAW_INGEST, List.of("--lake", lake.toString(),
+      StageProcess ingest = StageProcess.start(repo, StageModule.RAW_INGEST, List.of("--lake", lake.toString(),
           "--trigger", TRIGGER, "--bootstrap-servers", TestKafka.bootstrapServers(), "--topic", topic), run);
       stages.add(ingest);
-      StageProcess deserialize = StageProcess.start(repo, StageProcess.Kind.DESERIALIZE,
+      StageProcess deserialize = StageProcess.start(repo, StageModule.DESERIALIZE,
           List.of("--lake", lake.toString(), "--trigger", TRIGGER), run);
       stages.add(deserialize);
-      StageProcess merge = StageProcess.start(repo, StageProcess.Kind.MERGE,
+      StageProcess merge = StageProcess.start(repo, StageModule.MERGE,
           List.of("--lake", lake.toString(), "--trigger", TRIGGER), run);
       stages.add(merge);
 

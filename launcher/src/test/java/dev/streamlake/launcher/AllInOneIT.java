@@ -3,8 +3,8 @@ package dev.streamlake.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.streamlake.testing.SensorReadingPayloads;
-import dev.streamlake.testing.SensorReadingPayloads.Reading;
+import dev.streamlake.local.SensorReadingPayloads;
+import dev.streamlake.local.SensorReadingPayloads.Reading;
 import dev.streamlake.testing.TestKafka;
 import dev.streamlake.testing.TestSpark;
 import java.nio.charset.StandardCharsets;

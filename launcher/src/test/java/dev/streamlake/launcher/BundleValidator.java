@@ -52,7 +52,7 @@ final class BundleValidator {
       "kafka.sasl.", "kafka.config.providers", "databricks.serviceCredential");
 
   private final DeployFileValidator jobs;
-  private final ObjectMapper mapper = DeployFileValidator.strictMapper();
+  private final ObjectMapper mapper = SdkSchemaCheck.strictMapper();
 
   BundleValidator(DeployFileValidator jobs) {
     this.jobs = jobs;
@@ -102,7 +102,7 @@ final class BundleValidator {
 
     String folder = artifactPath + "/.internal";
     Map<String, CreateJob> created = new LinkedHashMap<>();
-    Map<String, Map<String, Map<Stage, DeployFileValidator.Parsed>>> stagesByJob =
+    Map<String, Map<String, Map<Stage, ProductJob.Parsed>>> stagesByJob =
         new LinkedHashMap<>();
     r.jobs().forEach((key, value) -> {
       String where = w + ", job '" + key + "'";
@@ -112,7 +112,7 @@ final class BundleValidator {
       }
       created.put(key, job);
       DeployFileValidator.Report report =
-          jobs.check(where, job, new DeployFileValidator.JarNames(Bundle.GIT_COMMIT, folder));
+          jobs.check(where, job, new JarTaskCheck.JarNames(Bundle.GIT_COMMIT, folder));
       problems.addAll(report.problems());
       stagesByJob.put(key, report.stagesByTask());
     });
@@ -185,7 +185,7 @@ final class BundleValidator {
       return mapper.convertValue(parsed, CreateJob.class);
     } catch (JsonMappingException e) {
       problems.add(where + ": not Jobs API job settings (" + JobSettings.class.getName() + "): "
-          + e.getOriginalMessage() + " at " + DeployFileValidator.path(e));
+          + e.getOriginalMessage() + " at " + SdkSchemaCheck.path(e));
     } catch (JsonProcessingException | IllegalArgumentException e) {
       problems.add(where + ": not Jobs API job settings: " + e.getMessage());
     }
@@ -243,12 +243,12 @@ final class BundleValidator {
    * has no cluster environment variables).
    */
   private static void checkSameStageSettings(String w,
-      Map<String, Map<String, Map<Stage, DeployFileValidator.Parsed>>> stagesByJob,
+      Map<String, Map<String, Map<Stage, ProductJob.Parsed>>> stagesByJob,
       List<String> problems) {
     for (Stage stage : Stage.values()) {
       Map<String, Map<String, String>> byTask = new LinkedHashMap<>();
       stagesByJob.forEach((job, tasks) -> tasks.forEach((task, stages) -> {
-        DeployFileValidator.Parsed p = stages.get(stage);
+        ProductJob.Parsed p = stages.get(stage);
         if (p != null) {
           byTask.put(job + "/" + task, comparable(p.describe()));
         }

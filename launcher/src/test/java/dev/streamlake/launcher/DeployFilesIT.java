@@ -441,7 +441,7 @@ class DeployFilesIT {
 
   /** A job as the SDK reads it: key order, formatting and defaults no longer matter. */
   private static JsonNode normalized(String json) throws IOException {
-    ObjectMapper strict = DeployFileValidator.strictMapper();
+    ObjectMapper strict = SdkSchemaCheck.strictMapper();
     return strict.valueToTree(strict.readValue(json, CreateJob.class));
   }
 
@@ -485,7 +485,7 @@ class DeployFilesIT {
   }
 
   private static CreateJob read(String file) throws IOException {
-    return DeployFileValidator.strictMapper().readValue(DEPLOY.resolve(file).toFile(),
+    return SdkSchemaCheck.strictMapper().readValue(DEPLOY.resolve(file).toFile(),
         CreateJob.class);
   }
 

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  *
  * <p>The server runs Spark classic with Delta and the Kafka connector (this test JVM's classpath
  * plus Spark's Connect server jar), keeps its tables in an in-memory catalog under a warehouse
- * folder, and dies with this JVM ({@code dev.streamlake.testing.BrokerProcess} watches its stdin).
+ * folder, and dies with this JVM ({@code dev.streamlake.local.BrokerProcess} watches its stdin).
  */
 final class LocalSparkConnect implements AutoCloseable {
 
@@ -78,7 +78,7 @@ final class LocalSparkConnect implements AutoCloseable {
         "-Dspark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog",
         "-Dspark.sql.warehouse.dir=" + warehouse.toAbsolutePath(),
         "-cp", classpath(concat(testClasspath(), List.of(jar("spark-connect_")))),
-        "dev.streamlake.testing.BrokerProcess",
+        "dev.streamlake.local.BrokerProcess",
         "org.apache.spark.sql.connect.service.SparkConnectServer"));
     ProcessBuilder pb = new ProcessBuilder(cmd)
         .redirectErrorStream(true)

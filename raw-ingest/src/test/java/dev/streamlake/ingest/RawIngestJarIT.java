@@ -2,7 +2,8 @@ package dev.streamlake.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streamlake.testing.StageJars;
+import dev.streamlake.local.StageJars;
+import dev.streamlake.testing.JarProbe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ class RawIngestJarIT {
         .contains("org.apache.spark.sql.delta.sources.DeltaDataSource",
             "org.apache.spark.sql.kafka010.KafkaSourceProvider");
 
-    StageJars.Run withJar = StageJars.lookupDataSources(jar, "delta", "kafka");
+    JarProbe.Run withJar = JarProbe.lookupDataSources(jar, "delta", "kafka");
     assertThat(withJar.output())
         .contains("delta -> org.apache.spark.sql.delta.sources.DeltaDataSource")
         .contains("kafka -> org.apache.spark.sql.kafka010.KafkaSourceProvider");
@@ -30,14 +31,14 @@ class RawIngestJarIT {
 
   @Test
   void probeFailsWithoutTheJarSoItsPassIsMeaningful() throws Exception {
-    StageJars.Run sparkAlone = StageJars.lookupDataSources(null, "delta", "kafka");
+    JarProbe.Run sparkAlone = JarProbe.lookupDataSources(null, "delta", "kafka");
     assertThat(sparkAlone.exitCode()).as(sparkAlone.output()).isEqualTo(3);
     assertThat(sparkAlone.output()).contains("delta -> NOT FOUND").contains("kafka -> NOT FOUND");
   }
 
   @Test
   void sparkJarRunsItsManifestMainClass() throws Exception {
-    StageJars.Run help = StageJars.runMain(StageJars.jar("spark"), "--help");
+    JarProbe.Run help = JarProbe.runMain(StageJars.jar("spark"), "--help");
     assertThat(help.exitCode()).as(help.output()).isZero();
     assertThat(help.output()).contains("--bootstrap-servers").contains("--lake");
   }
@@ -73,7 +74,7 @@ class RawIngestJarIT {
     // Spark alone has no Kafka client, relocated or not: the check must step aside, not fail
     // with NoClassDefFoundError. The job then fails further on for want of Delta, which a
     // Databricks runtime has.
-    StageJars.Run run = StageJars.sparkSubmit(StageJars.jar("databricks"),
+    JarProbe.Run run = JarProbe.sparkSubmit(StageJars.jar("databricks"),
         "--lake", Files.createTempDirectory("lake").toString(),
         "--bootstrap-servers", "127.0.0.1:9", "--topic", "never-checked", "--wait-for-topic", "0s");
     assertThat(run.output())

@@ -3,7 +3,8 @@ package dev.streamlake.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.streamlake.testing.StageJars;
+import dev.streamlake.local.StageJars;
+import dev.streamlake.testing.JarProbe;
 import dev.streamlake.testing.TestKafka;
 import dev.streamlake.testing.TestSpark;
 import java.nio.charset.StandardCharsets;
@@ -94,7 +95,7 @@ class TopicWaitIT {
     String topic = TestKafka.uniqueTopic("never-created");
     String servers = TestKafka.bootstrapServers();
     long t0 = System.nanoTime();
-    StageJars.Run run = StageJars.sparkSubmit(StageJars.jar("spark"),
+    JarProbe.Run run = JarProbe.sparkSubmit(StageJars.jar("spark"),
         "--lake", lake.toString(), "--bootstrap-servers", servers, "--topic", topic,
         "--wait-for-topic", "8s");
     System.out.printf("TopicWaitIT: spark-submit gave up in %d s%n",

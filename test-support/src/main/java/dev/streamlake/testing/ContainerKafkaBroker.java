@@ -1,5 +1,6 @@
 package dev.streamlake.testing;
 
+import dev.streamlake.local.KafkaBroker;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
 

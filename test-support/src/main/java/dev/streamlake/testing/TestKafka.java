@@ -1,5 +1,8 @@
 package dev.streamlake.testing;
 
+import dev.streamlake.local.ForkedKafkaBroker;
+import dev.streamlake.local.KafkaBroker;
+import dev.streamlake.local.SyncProducer;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -142,11 +145,11 @@ public final class TestKafka {
   }
 
   /**
-   * Sends records to the shared broker with one short-lived {@link TestProducer} and returns their
+   * Sends records to the shared broker with one short-lived {@link SyncProducer} and returns their
    * metadata in the same order, each acknowledged by the broker (acks=all).
    */
   public static List<RecordMetadata> produce(List<ProducerRecord<byte[], byte[]>> records) {
-    try (TestProducer producer = TestProducer.create()) {
+    try (SyncProducer producer = SyncProducer.create(bootstrapServers())) {
       return producer.sendAll(records);
     }
   }

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.streamlake.local.ForkedKafkaBroker;
+import dev.streamlake.local.KafkaBroker;
+import dev.streamlake.local.LocalKafka;
+import dev.streamlake.local.SyncProducer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -92,7 +96,7 @@ class KafkaBrokerIT {
     try {
       LOG.info("Forked broker pid {} RSS after start: {}", process.pid(), rss(process));
       String topic = TestKafka.uniqueTopic("close-it");
-      try (TestProducer producer = TestProducer.create(broker.bootstrapServers())) {
+      try (SyncProducer producer = SyncProducer.create(broker.bootstrapServers())) {
         // auto.create.topics.enable: the first send creates the topic with one partition
         RecordMetadata sent = producer.send(topic, null, null, new byte[] {1}, null);
         assertThat(sent.partition()).isZero();
@@ -179,7 +183,7 @@ class KafkaBrokerIT {
 
       // The kept folder starts again (no second format) with its data.
       try (ForkedKafkaBroker again = ForkedKafkaBroker.start(0, dir.resolve("kafka"));
-          TestProducer producer = TestProducer.create(again.bootstrapServers())) {
+          SyncProducer producer = SyncProducer.create(again.bootstrapServers())) {
         assertThat(producer.send(TestKafka.uniqueTopic("restart-it"), null, null, new byte[] {2}, null).offset())
             .isZero();
       }

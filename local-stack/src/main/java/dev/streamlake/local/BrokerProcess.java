@@ -1,9 +1,12 @@
-package dev.streamlake.testing;
+package dev.streamlake.local;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 
 /**
@@ -38,6 +41,25 @@ public final class BrokerProcess {
     } catch (InvocationTargetException e) {
       throw e.getCause();
     }
+  }
+
+  /**
+   * Copies this class file into {@code dir/bootstrap-classes} and returns that folder: a child's
+   * classpath then holds its own jars and this one class, never this module's other classes or
+   * dependencies.
+   */
+  static Path copyClassFile(Path dir) throws IOException {
+    String resource = BrokerProcess.class.getName().replace('.', '/') + ".class";
+    Path root = dir.resolve("bootstrap-classes");
+    Path target = root.resolve(resource);
+    Files.createDirectories(target.getParent());
+    try (InputStream in = BrokerProcess.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("Cannot find class file " + resource + " on the classpath");
+      }
+      Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return root;
   }
 
   private static void watchParent(InputStream stdin) {

@@ -1,4 +1,4 @@
-package dev.streamlake.testing;
+package dev.streamlake.local;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,24 +17,20 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * A byte-array producer for tests: acks=all, idempotence on, every send waits for the broker's
- * acknowledgement, so a test knows exactly which offsets exist before its query starts.
+ * A byte-array producer for tests and the demo: acks=all, idempotence on, every send waits for
+ * the broker's acknowledgement, so the caller knows exactly which offsets exist before a query
+ * starts.
  */
-public final class TestProducer implements AutoCloseable {
+public final class SyncProducer implements AutoCloseable {
   private static final long SEND_TIMEOUT_MS = 30_000;
 
   private final Producer<byte[], byte[]> producer;
 
-  private TestProducer(Producer<byte[], byte[]> producer) {
+  private SyncProducer(Producer<byte[], byte[]> producer) {
     this.producer = producer;
   }
 
-  /** A producer for the shared test broker ({@link TestKafka#broker()}). */
-  public static TestProducer create() {
-    return create(TestKafka.bootstrapServers());
-  }
-
-  public static TestProducer create(String bootstrapServers) {
+  public static SyncProducer create(String bootstrapServers) {
     Map<String, Object> config =
         Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
@@ -44,7 +40,7 @@ public final class TestProducer implements AutoCloseable {
             ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
             ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) SEND_TIMEOUT_MS,
             ProducerConfig.MAX_BLOCK_MS_CONFIG, SEND_TIMEOUT_MS);
-    return new TestProducer(
+    return new SyncProducer(
         new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()));
   }
 

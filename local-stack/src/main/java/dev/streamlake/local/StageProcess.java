@@ -1,16 +1,14 @@
-package dev.streamlake.e2e;
+package dev.streamlake.local;
 
 import dev.streamlake.common.Secrets;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,46 +25,21 @@ import org.slf4j.LoggerFactory;
  * local master, its output in a log file.
  *
  * <p>The driver dies with the JVM that started it, even when that JVM is killed with -9: it runs
- * under test-support's {@code BrokerProcess} wrapper, which exits when its stdin (a pipe whose write
+ * under the {@link BrokerProcess} wrapper, which exits when its stdin (a pipe whose write
  * end only this JVM holds) closes.
  */
 public final class StageProcess {
   private static final Logger LOG = LoggerFactory.getLogger(StageProcess.class);
-  private static final String PARENT_WATCH = "dev.streamlake.testing.BrokerProcess";
   private static final long STOP_TIMEOUT_MS = 30_000;
 
-  /** What can run as a driver: the three stages and the one-driver launcher. */
-  public enum Kind {
-    RAW_INGEST("raw-ingest", "dev.streamlake.ingest.RawIngestJob"),
-    DESERIALIZE("deserialize", "dev.streamlake.deserialize.DeserializeJob"),
-    MERGE("merge", "dev.streamlake.merge.MergeJob"),
-    ALL_IN_ONE("launcher", "dev.streamlake.launcher.AllInOneJob");
-
-    private final String module;
-    private final String mainClass;
-
-    Kind(String module, String mainClass) {
-      this.module = module;
-      this.mainClass = mainClass;
-    }
-
-    public String module() {
-      return module;
-    }
-
-    public String mainClass() {
-      return mainClass;
-    }
-  }
-
-  private final Kind kind;
+  private final StageModule kind;
   private final List<String> command;
   private final Path logFile;
   private Process process;
   private OutputStream lifeline;
   private int starts;
 
-  private StageProcess(Kind kind, List<String> command, Path logFile) {
+  private StageProcess(StageModule kind, List<String> command, Path logFile) {
     this.kind = kind;
     this.command = List.copyOf(command);
     this.logFile = logFile;
@@ -78,7 +51,7 @@ public final class StageProcess {
    * @param args the job's own arguments (--lake, --trigger, ...)
    * @param runDir where the log ({@code <module>.log}) and the small wrapper class go
    */
-  public static StageProcess start(Repository repo, Kind kind, List<String> args, Path runDir) {
+  public static StageProcess start(Repository repo, StageModule kind, List<String> args, Path runDir) {
     return start(repo, kind, args, runDir, List.of());
   }
 
@@ -86,13 +59,13 @@ public final class StageProcess {
    * Starts a driver with extra JVM options, placed after the defaults so they win (for example
    * {@code -Dlog4j2.configurationFile=...} for other log levels than spark-home's).
    */
-  public static StageProcess start(Repository repo, Kind kind, List<String> args, Path runDir,
+  public static StageProcess start(Repository repo, StageModule kind, List<String> args, Path runDir,
       List<String> jvmOptions) {
     Path sparkHome = repo.sparkHome();
-    Path jar = repo.sparkJar(kind.module());
+    Path jar = repo.sparkJar(kind);
     try {
       Files.createDirectories(runDir);
-      Path wrapper = copyParentWatch(runDir);
+      Path wrapper = BrokerProcess.copyClassFile(runDir).toAbsolutePath();
       String classpath = String.join(File.pathSeparator,
           sparkHome.resolve("conf").toString(),
           sparkHome.resolve("jars").resolve("*").toString(),
@@ -107,21 +80,15 @@ public final class StageProcess {
       command.add("-XX:+UseSerialGC");
       command.addAll(Arrays.asList(JavaModuleOptions.defaultModuleOptionArray()));
       command.add("-Dspark.master=local[1]");
-      command.add("-Dspark.ui.enabled=false");
-      command.add("-Dspark.ui.showConsoleProgress=false");
-      command.add("-Dspark.sql.shuffle.partitions=2");
-      command.add("-Dspark.default.parallelism=2");
-      command.add("-Dspark.databricks.delta.snapshotPartitions=2");
-      command.add("-Dspark.driver.host=127.0.0.1");
-      command.add("-Dspark.driver.bindAddress=127.0.0.1");
+      LocalSpark.settings().forEach((key, value) -> command.add("-D" + key + "=" + value));
       // Spark's own driver scripts set this; without it a local session writes spark-warehouse/
       // into whatever the working directory is.
       command.add("-Dspark.sql.warehouse.dir=" + runDir.resolve("warehouse-" + kind.module()).toAbsolutePath());
       command.addAll(jvmOptions);
       command.add("-cp");
       command.add(classpath);
-      command.add(PARENT_WATCH);
-      command.add(kind.mainClass());
+      command.add(BrokerProcess.class.getName());
+      command.add(StageJars.mainClass(jar));
       command.addAll(args);
       StageProcess stage = new StageProcess(kind, command, runDir.resolve(kind.module() + ".log"));
       stage.launch();
@@ -148,7 +115,7 @@ public final class StageProcess {
     LOG.info("Stage {} started as pid {} (start #{}); log {}", kind.module(), process.pid(), starts, logFile);
   }
 
-  public Kind kind() {
+  public StageModule kind() {
     return kind;
   }
 
@@ -239,20 +206,5 @@ public final class StageProcess {
     } catch (IOException e) {
       // The driver is gone; its pipe does not matter any more.
     }
-  }
-
-  /** Copies the one wrapper class file into {@code runDir/bootstrap-classes}; only the JDK is needed for it. */
-  private static Path copyParentWatch(Path runDir) throws IOException {
-    String resource = PARENT_WATCH.replace('.', '/') + ".class";
-    Path root = runDir.resolve("bootstrap-classes");
-    Path target = root.resolve(resource);
-    Files.createDirectories(target.getParent());
-    try (InputStream in = StageProcess.class.getClassLoader().getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalStateException("Cannot find " + resource + " (module test-support) on the classpath");
-      }
-      Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-    }
-    return root.toAbsolutePath();
   }
 }

@@ -1,4 +1,4 @@
-package dev.streamlake.testing;
+package dev.streamlake.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.streamlake.testing;
+package dev.streamlake.local;
 
 /** A running Kafka broker for tests: either a Testcontainers container or a forked KRaft process. */
 public interface KafkaBroker extends AutoCloseable {

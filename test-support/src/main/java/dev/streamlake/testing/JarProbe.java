@@ -1,5 +1,6 @@
 package dev.streamlake.testing;
 
+import dev.streamlake.local.StageJars;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,15 +10,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarFile;
-import java.util.stream.Stream;
 
 /**
- * Checks on a stage module's two shaded jars, run from that module's ITs (after {@code package}).
- * The -spark jar is tried in a separate JVM whose classpath has Spark but none of what the jar must
- * bring itself (Delta, the Kafka connector, spark-avro, our own classes).
+ * Runs a stage module's shaded jar in a separate JVM, from that module's ITs (after
+ * {@code package}); {@link StageJars} finds and reads the jars. The probe JVM's classpath has
+ * Spark but none of what the jar must bring itself (Delta, the Kafka connector, spark-avro, our
+ * own classes).
  */
-public final class StageJars {
+public final class JarProbe {
 
   /** Artifacts the -spark jar bundles; removed from the probe JVM's classpath. */
   private static final List<String> BUNDLED =
@@ -27,58 +27,7 @@ public final class StageJars {
   // Generous: a Spark driver starting on a loaded 2-core machine can take a minute.
   private static final long PROBE_TIMEOUT_SECONDS = 180;
 
-  private StageJars() {}
-
-  /** {@code target/<module>-<version>-<classifier>.jar} of the module the test runs in. */
-  public static Path jar(String classifier) throws IOException {
-    Path target = Path.of("target");
-    try (Stream<Path> files = Files.list(target)) {
-      return files
-          .filter(p -> p.getFileName().toString().endsWith("-" + classifier + ".jar"))
-          .findFirst()
-          .orElseThrow(() -> new IllegalStateException("no *-" + classifier + ".jar in "
-              + target.toAbsolutePath() + ": run mvn verify (the jars are built in package)"));
-    }
-  }
-
-  public static String mainClass(Path jar) throws IOException {
-    try (JarFile f = new JarFile(jar.toFile())) {
-      return f.getManifest().getMainAttributes().getValue("Main-Class");
-    }
-  }
-
-  public static boolean contains(Path jar, String entryPrefix) throws IOException {
-    try (JarFile f = new JarFile(jar.toFile())) {
-      return f.stream().anyMatch(e -> e.getName().startsWith(entryPrefix));
-    }
-  }
-
-  /** The bytes of one entry of the jar. */
-  public static byte[] entry(Path jar, String name) throws IOException {
-    try (JarFile f = new JarFile(jar.toFile())) {
-      var entry = f.getJarEntry(name);
-      if (entry == null) {
-        throw new IllegalStateException("no " + name + " in " + jar);
-      }
-      try (InputStream in = f.getInputStream(entry)) {
-        return in.readAllBytes();
-      }
-    }
-  }
-
-  /** Lines of {@code META-INF/services/<service>} in the jar. */
-  public static List<String> services(Path jar, String service) throws IOException {
-    try (JarFile f = new JarFile(jar.toFile())) {
-      var entry = f.getJarEntry("META-INF/services/" + service);
-      if (entry == null) {
-        return List.of();
-      }
-      try (InputStream in = f.getInputStream(entry)) {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-            .map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
-      }
-    }
-  }
+  private JarProbe() {}
 
   /** What a separate JVM printed and how it ended. */
   public record Run(int exitCode, String output) {}
@@ -91,7 +40,7 @@ public final class StageJars {
   public static Run lookupDataSources(Path extraJar, String... names)
       throws IOException, InterruptedException {
     Path probe = Files.createTempFile("DataSourceProbe", ".java");
-    try (InputStream in = StageJars.class.getResourceAsStream("DataSourceProbe.java.txt")) {
+    try (InputStream in = JarProbe.class.getResourceAsStream("DataSourceProbe.java.txt")) {
       Files.write(probe, in.readAllBytes());
     }
     List<String> cp = new ArrayList<>(sparkOnlyClasspath());
@@ -105,7 +54,7 @@ public final class StageJars {
   public static Run runMain(Path jar, String... args) throws IOException, InterruptedException {
     List<String> cp = new ArrayList<>(sparkOnlyClasspath());
     cp.add(jar.toAbsolutePath().toString());
-    return java(cp, mainClass(jar), args);
+    return java(cp, StageJars.mainClass(jar), args);
   }
 
   /**
@@ -167,7 +116,8 @@ public final class StageJars {
       String name = Path.of(entry).getFileName().toString();
       boolean bundled = BUNDLED.stream().anyMatch(name::startsWith);
       boolean ours = entry.contains(File.separator + "target" + File.separator)
-          || name.startsWith("common-") || name.startsWith("test-support-");
+          || name.startsWith("common-") || name.startsWith("local-stack-")
+          || name.startsWith("test-support-");
       if (!bundled && !ours) {
         out.add(entry);
       }

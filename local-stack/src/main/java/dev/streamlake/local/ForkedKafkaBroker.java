@@ -1,7 +1,6 @@
-package dev.streamlake.testing;
+package dev.streamlake.local;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -99,7 +98,7 @@ public final class ForkedKafkaBroker implements KafkaBroker {
       int controllerPort = freePort();
       Path config = writeConfig(home, brokerPort, controllerPort);
       Path log4j = writeLog4jConfig(home);
-      Path bootstrapClasses = copyBrokerProcessClass(home);
+      Path bootstrapClasses = BrokerProcess.copyClassFile(home);
       String classpath = bootstrapClasses + java.io.File.pathSeparator + lib.resolve("*");
 
       // A kept --dir that already holds a formatted log dir is reused as it is: formatting again
@@ -332,26 +331,8 @@ public final class ForkedKafkaBroker implements KafkaBroker {
     return Files.writeString(home.resolve("log4j.properties"), config, StandardCharsets.UTF_8);
   }
 
-  /**
-   * Copies BrokerProcess's class file into the broker folder: the broker's classpath then holds
-   * Kafka's jars and that one class, never this module's other classes or dependencies.
-   */
-  private static Path copyBrokerProcessClass(Path home) throws IOException {
-    String resource = BrokerProcess.class.getName().replace('.', '/') + ".class";
-    Path root = home.resolve("bootstrap-classes");
-    Path target = root.resolve(resource);
-    Files.createDirectories(target.getParent());
-    try (InputStream in = BrokerProcess.class.getClassLoader().getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalStateException("Cannot find class file " + resource + " on the classpath");
-      }
-      Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    }
-    return root;
-  }
-
   /** The folder of broker jars: the system property, else kafka-broker/target/lib above the working directory. */
-  static Path brokerLib() {
+  public static Path brokerLib() {
     return brokerLib(System.getProperty(LIB_PROPERTY), Paths.get("").toAbsolutePath());
   }
 

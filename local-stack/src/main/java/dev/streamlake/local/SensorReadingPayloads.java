@@ -1,4 +1,4 @@
-package dev.streamlake.testing;
+package dev.streamlake.local;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package dev.streamlake.testing;
+package dev.streamlake.local;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A local Kafka broker outside tests:
- * {@code java -cp ... dev.streamlake.testing.LocalKafka [--port N] [--dir DIR]}.
+ * {@code java -cp ... dev.streamlake.local.LocalKafka [--port N] [--dir DIR]}.
  *
  * <p>Starts a forked KRaft broker ({@link ForkedKafkaBroker}) on 127.0.0.1, prints one line
  * {@code KAFKA_BOOTSTRAP=127.0.0.1:PORT} on stdout once it is ready (logs go to stderr), and runs

@@ -1,10 +1,10 @@
-package dev.streamlake.e2e;
+package dev.streamlake.local;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.stream.Stream;
 
 /**
  * Where the built pieces live in a checkout: the Spark home, the -spark jars of the stage modules,
@@ -47,25 +47,24 @@ public record Repository(Path root) {
 
   /** {@code <module>/target/<module>-<version>-spark.jar}. */
   public Path sparkJar(String module) {
-    Path target = root.resolve(module).resolve("target");
-    String suffix = "-spark.jar";
-    if (Files.isDirectory(target)) {
-      try (Stream<Path> files = Files.list(target)) {
-        var jar = files
-            .filter(p -> {
-              String n = p.getFileName().toString();
-              return n.startsWith(module + "-") && n.endsWith(suffix);
-            })
-            .findFirst();
-        if (jar.isPresent()) {
-          return jar.get();
-        }
-      } catch (IOException e) {
-        throw new IllegalStateException("Cannot list " + target + ": " + e.getMessage(), e);
-      }
+    return StageJars.find(root.resolve(module), module, "spark")
+        .orElseThrow(() -> new IllegalStateException(
+            "No " + module + "/target/" + module + "-*-spark.jar in " + root + ": " + BUILD_HINT));
+  }
+
+  /** The -spark jar of a module that runs as a driver. */
+  public Path sparkJar(StageModule module) {
+    return sparkJar(module.module());
+  }
+
+  /** The main class of a driver module, as its pom names it: from its -spark jar's manifest. */
+  public String mainClass(StageModule module) {
+    Path jar = sparkJar(module);
+    try {
+      return StageJars.mainClass(jar);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the manifest of " + jar + ": " + e.getMessage(), e);
     }
-    throw new IllegalStateException(
-        "No " + module + "/target/" + module + "-*" + suffix + " in " + root + ": " + BUILD_HINT);
   }
 
   /** {@code kafka-broker/target/lib}: Apache Kafka's broker jars for the forked broker. */

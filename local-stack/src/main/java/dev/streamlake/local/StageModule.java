@@ -1,0 +1,24 @@
+package dev.streamlake.local;
+
+/**
+ * The modules whose jar runs as a Spark driver: the three stages and the one-driver launcher. Their
+ * main classes are not repeated here: each module's pom names it ({@code main.class}), the build
+ * writes it into the jar's manifest, and {@link StageJars#mainClass} reads it from there.
+ */
+public enum StageModule {
+  RAW_INGEST("raw-ingest"),
+  DESERIALIZE("deserialize"),
+  MERGE("merge"),
+  ALL_IN_ONE("launcher");
+
+  private final String module;
+
+  StageModule(String module) {
+    this.module = module;
+  }
+
+  /** The module's folder and artifact id. */
+  public String module() {
+    return module;
+  }
+}
