@@ -5,9 +5,11 @@ import dev.streamlake.deserialize.DeserializeConfig;
 import dev.streamlake.deserialize.DeserializeQuery;
 import dev.streamlake.merge.MergeConfig;
 import dev.streamlake.merge.MergeQuery;
+import dev.streamlake.ladder.Machine;
+import dev.streamlake.ladder.agent.StepMain;
+import dev.streamlake.local.LocalSpark;
 import dev.streamlake.local.SensorReadingPayloads;
 import dev.streamlake.local.SensorReadingPayloads.Reading;
-import dev.streamlake.testing.TestSpark;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -118,7 +120,8 @@ public final class StageBench {
       return;
     }
     boolean tempLake = bench.lake == null;
-    Results r = bench.run(TestSpark.session());
+    Results r = bench.run(LocalSpark.session(
+        "local[2]", Files.createTempDirectory("streamlake-bench-warehouse"), "streamlake-bench"));
     System.out.println(table(bench, r));
     if (tempLake) {
       deleteRecursively(bench.lake);
@@ -151,7 +154,7 @@ public final class StageBench {
     Expected expected = new Expected();
     Random random = new Random(7);
 
-    String load = loadAverage();
+    String load = Machine.loadAverage();
     long t0 = System.nanoTime();
     deserialize.settings().raw().ensureExists(spark, TableSchemas.raw(),
         List.of(TableSchemas.INGEST_DATE));
@@ -167,7 +170,7 @@ public final class StageBench {
     Map<String, String> firstMerge = lastMergeMetrics(spark, merge);
     long goldFilesBefore = goldFiles(spark, merge);
 
-    load = loadAverage();
+    load = Machine.loadAverage();
     t0 = System.nanoTime();
     appendRaw(spark, rawPath, secondBatch(random, second, expected));
     phases.add(new Phase("make + write raw (batch 2)", second, seconds(t0), Double.NaN, load, ""));
@@ -192,7 +195,7 @@ public final class StageBench {
         secondMerge,
         goldFiles(spark, merge),
         memory.peakHeap(),
-        PeakMemory.peakRss());
+        StepMain.peakRss());
   }
 
   private interface Starter {
@@ -202,7 +205,7 @@ public final class StageBench {
   /** Starts an availableNow query and waits for it; wall time includes query start-up. */
   private static Phase runStage(SparkSession spark, String name, long records, Starter starter,
       String note) throws TimeoutException, StreamingQueryException {
-    String load = loadAverage();
+    String load = Machine.loadAverage();
     long t0 = System.nanoTime();
     StreamingQuery q = starter.start();
     q.awaitTermination();
@@ -310,16 +313,6 @@ public final class StageBench {
     return (System.nanoTime() - t0) / 1e9;
   }
 
-  /** The 1, 5 and 15 minute load averages, as /proc/loadavg has them. */
-  static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException | RuntimeException e) {
-      return "n/a";
-    }
-  }
-
   private static String[] concat(String[] a, String... b) {
     String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
@@ -353,7 +346,7 @@ public final class StageBench {
     b.append("MERGE 1 metrics: ").append(mergeSummary(r.firstMergeMetrics())).append('\n');
     b.append("MERGE 2 metrics: ").append(mergeSummary(r.secondMergeMetrics())).append('\n');
     b.append(String.format(Locale.ROOT, "peak heap used %d MiB, peak RSS %d MiB, load avg now %s%n",
-        r.peakHeapBytes() >> 20, r.peakRssBytes() >> 20, loadAverage()));
+        r.peakHeapBytes() >> 20, r.peakRssBytes() >> 20, Machine.loadAverage()));
     return b.toString();
   }
 
@@ -390,20 +383,6 @@ public final class StageBench {
         }
       }
       return sum;
-    }
-
-    /** VmHWM: the process's peak resident set, from /proc/self/status; -1 where there is none. */
-    static long peakRss() {
-      try {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-          if (line.startsWith("VmHWM:")) {
-            return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        return -1;
-      }
-      return -1;
     }
   }
 }

@@ -6,11 +6,11 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /** What the numbers were measured on: cores, memory, load, JVM and OS. */
-final class Machine {
+public final class Machine {
   private Machine() {}
 
   /** {@code /proc/loadavg}'s 1, 5 and 15 minute load averages, e.g. "3.80 4.95 6.58". */
-  static String loadAverage() {
+  public static String loadAverage() {
     try {
       String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
       return f[0] + " " + f[1] + " " + f[2];

@@ -2,6 +2,7 @@ package dev.streamlake.ladder;
 
 import dev.streamlake.ladder.agent.ProgressFileListener;
 import dev.streamlake.ladder.agent.StepMain;
+import dev.streamlake.local.LocalSpark;
 import java.io.File;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -37,14 +38,12 @@ final class SparkSubmit {
 
   /** The Spark settings every step runs with, besides the ones naming its own files. */
   Map<String, String> confs() {
-    Map<String, String> c = new LinkedHashMap<>();
-    c.put("spark.ui.enabled", "false");
-    c.put("spark.ui.showConsoleProgress", "false");
-    c.put("spark.sql.shuffle.partitions", Integer.toString(cores));
-    c.put("spark.default.parallelism", Integer.toString(cores));
-    c.put("spark.databricks.delta.snapshotPartitions", Integer.toString(cores));
-    c.put("spark.driver.host", "127.0.0.1");
-    c.put("spark.driver.bindAddress", "127.0.0.1");
+    Map<String, String> c = new LinkedHashMap<>(LocalSpark.settings());
+    // The local settings size partitions for 2 cores; the ladder sizes them for its --cores.
+    for (String partitions : List.of("spark.sql.shuffle.partitions", "spark.default.parallelism",
+        "spark.databricks.delta.snapshotPartitions")) {
+      c.put(partitions, Integer.toString(cores));
+    }
     c.put("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
     c.put("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
     c.put("spark.sql.streaming.streamingQueryListeners", ProgressFileListener.class.getName());

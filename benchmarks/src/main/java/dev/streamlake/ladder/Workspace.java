@@ -2,13 +2,13 @@ package dev.streamlake.ladder;
 
 import dev.streamlake.ladder.agent.ProgressFileListener;
 import dev.streamlake.ladder.agent.StepMain;
+import dev.streamlake.local.ClassFiles;
+import dev.streamlake.local.ParentWatch;
 import dev.streamlake.local.Repository;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -43,24 +43,11 @@ record Workspace(Path root, Path work) {
 
   /**
    * {@code work/agent}: the class files every child JVM runs with (StepMain, the progress
-   * listener), copied out of this JVM's classpath so the children get nothing else of it.
+   * listener, the parent watch), copied out of this JVM's classpath so the children get nothing else of it.
    */
   Path agentClasses() {
-    Path dir = work.resolve("agent");
-    for (Class<?> c : List.of(StepMain.class, ProgressFileListener.class)) {
-      String resource = c.getName().replace('.', '/') + ".class";
-      Path target = dir.resolve(resource);
-      try (InputStream in = c.getClassLoader().getResourceAsStream(resource)) {
-        if (in == null) {
-          throw new IllegalStateException("Cannot find class file " + resource);
-        }
-        Files.createDirectories(target.getParent());
-        Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-    return dir;
+    return ClassFiles.copy(
+        work.resolve("agent"), StepMain.class, ProgressFileListener.class, ParentWatch.class);
   }
 
   /** Marks a work folder as the ladder's, so a reset never empties anything else. */

@@ -98,7 +98,7 @@ public final class ForkedKafkaBroker implements KafkaBroker {
       int controllerPort = freePort();
       Path config = writeConfig(home, brokerPort, controllerPort);
       Path log4j = writeLog4jConfig(home);
-      Path bootstrapClasses = BrokerProcess.copyClassFile(home);
+      Path bootstrapClasses = BrokerProcess.copyClassFiles(home);
       String classpath = bootstrapClasses + java.io.File.pathSeparator + lib.resolve("*");
 
       // A kept --dir that already holds a formatted log dir is reused as it is: formatting again

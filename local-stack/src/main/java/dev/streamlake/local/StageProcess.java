@@ -65,7 +65,7 @@ public final class StageProcess {
     Path jar = repo.sparkJar(kind);
     try {
       Files.createDirectories(runDir);
-      Path wrapper = BrokerProcess.copyClassFile(runDir).toAbsolutePath();
+      Path wrapper = BrokerProcess.copyClassFiles(runDir).toAbsolutePath();
       String classpath = String.join(File.pathSeparator,
           sparkHome.resolve("conf").toString(),
           sparkHome.resolve("jars").resolve("*").toString(),

@@ -1,7 +1,7 @@
 package dev.streamlake.ladder.agent;
 
+import dev.streamlake.local.ParentWatch;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -30,12 +30,16 @@ import java.util.TreeMap;
  *       never writes; EOF means the parent is gone (kill -9 included), and the JVM exits.
  * </ul>
  *
- * <p>Copied as a single class file onto the child's classpath next to Spark's jars, so it uses
- * only the JDK: no other project class, no nested or anonymous class (lambdas are fine).
+ * <p>Copied as a class file onto the child's classpath next to Spark's jars, with {@link
+ * ParentWatch} and {@link ProgressFileListener}, so it uses only the JDK and those: no nested or
+ * anonymous class (lambdas are fine).
  */
 public final class StepMain {
   /** System property: the file the metrics are written to at exit. */
   public static final String METRICS_PROPERTY = "streamlake.ladder.metrics";
+
+  /** How long the shutdown hooks may take once the ladder is gone. */
+  private static final long HALT_AFTER_MS = 20_000;
 
   private StepMain() {}
 
@@ -49,9 +53,7 @@ public final class StepMain {
       Path file = Path.of(metrics);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> writeMetrics(file), "ladder-metrics"));
     }
-    Thread watcher = new Thread(() -> watchParent(System.in), "ladder-parent-watcher");
-    watcher.setDaemon(true);
-    watcher.start();
+    ParentWatch.start("StepMain", HALT_AFTER_MS, 1);
 
     Method main = Class.forName(args[0]).getMethod("main", String[].class);
     try {
@@ -133,7 +135,7 @@ public final class StepMain {
   }
 
   /** VmHWM of /proc/self/status in bytes; -1 where there is none. */
-  private static long peakRss() {
+  public static long peakRss() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith("VmHWM:")) {
@@ -144,28 +146,5 @@ public final class StepMain {
       return -1;
     }
     return -1;
-  }
-
-  private static void watchParent(InputStream stdin) {
-    byte[] buffer = new byte[256];
-    try {
-      while (stdin.read(buffer) != -1) {
-        // The parent never writes; anything read is ignored.
-      }
-    } catch (IOException e) {
-      // A broken stdin means the parent is gone just as EOF does.
-    }
-    System.err.println("StepMain: the ladder is gone (stdin closed); stopping");
-    Thread halter = new Thread(() -> {
-      try {
-        Thread.sleep(20_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      Runtime.getRuntime().halt(1);
-    }, "ladder-halter");
-    halter.setDaemon(true);
-    halter.start();
-    System.exit(1);
   }
 }
