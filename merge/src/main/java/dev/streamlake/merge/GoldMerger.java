@@ -57,6 +57,7 @@ final class GoldMerger {
 
   static final String TXN_APP_ID = "spark.databricks.delta.write.txnAppId";
   static final String TXN_VERSION = "spark.databricks.delta.write.txnVersion";
+  static final String CACHE_COMPRESSION = "spark.sql.inMemoryColumnarStorage.compressed";
 
   private static final String ROW = "__streamlake_row";
   private static final String GOLD_PRESENT = "__streamlake_gold_present";
@@ -121,6 +122,7 @@ final class GoldMerger {
     // The batch's own session: Structured Streaming clones it per query, so the txn confs set
     // on it below are never seen by other queries sharing the driver's session.
     SparkSession spark = batch.sparkSession();
+    cacheUncompressed(spark);
     Dataset<Row> latest = latestPerKey(batch).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       // The first action fills the cache: the partition values of a partitioned gold, else
@@ -148,6 +150,17 @@ final class GoldMerger {
       return outcome;
     } finally {
       latest.unpersist(false);
+    }
+  }
+
+  /**
+   * The two frames a batch caches live for that batch only and are read two or three times;
+   * compressing them cost about a fifth of stage 3's CPU in its flight recording and bought
+   * nothing back (benchmarks/README.md, "Stage 3's cache"). A value the user set is kept.
+   */
+  private static void cacheUncompressed(SparkSession spark) {
+    if (!spark.conf().contains(CACHE_COMPRESSION)) {
+      spark.conf().set(CACHE_COMPRESSION, "false");
     }
   }
 

@@ -158,6 +158,19 @@ class GoldMergerTest {
   }
 
   @Test
+  void aBatchCachesUncompressedUnlessTheUserChoseOtherwise() {
+    SparkSession unset = spark.newSession();
+    merger(0, null).merge(batch(unset, reading("a", "2024-05-01T10:00:00Z", 20.0, 5)), 0);
+    assertThat(unset.conf().get(GoldMerger.CACHE_COMPRESSION)).isEqualTo("false");
+
+    SparkSession chosen = spark.newSession();
+    chosen.conf().set(GoldMerger.CACHE_COMPRESSION, "true");
+    merger(0, null).merge(batch(chosen, reading("a", "2024-05-01T11:00:00Z", 21.0, 6)), 1);
+    assertThat(chosen.conf().get(GoldMerger.CACHE_COMPRESSION)).isEqualTo("true");
+    assertThat(Bronze.gold(spark, goldPath).get("a/2024-05-01").temperature()).isEqualTo(21.0);
+  }
+
+  @Test
   void goldIsCreatedPartitionedWithChangeFeedAndAuditColumns() {
     merger(0, null).merge(batch(spark, reading("a", "2024-05-01T10:00:00Z", 20.0, 5)), 0);
     Row detail = DeltaTable.forPath(spark, goldPath).detail().first();
