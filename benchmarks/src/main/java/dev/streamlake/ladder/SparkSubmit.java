@@ -1,5 +1,6 @@
 package dev.streamlake.ladder;
 
+import dev.streamlake.common.SparkSessions;
 import dev.streamlake.ladder.agent.ProgressFileListener;
 import dev.streamlake.ladder.agent.StepMain;
 import dev.streamlake.local.LocalSpark;
@@ -39,6 +40,8 @@ final class SparkSubmit {
   /** The Spark settings every step runs with, besides the ones naming its own files. */
   Map<String, String> confs() {
     Map<String, String> c = new LinkedHashMap<>(LocalSpark.settings());
+    // The stage jars give their own sessions these; the anchors must run with the same Spark.
+    c.putAll(SparkSessions.LOCAL_DEFAULTS);
     // The local settings size partitions for 2 cores; the ladder sizes them for its --cores.
     for (String partitions : List.of("spark.sql.shuffle.partitions", "spark.default.parallelism",
         "spark.databricks.delta.snapshotPartitions")) {

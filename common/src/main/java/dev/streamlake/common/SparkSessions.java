@@ -1,5 +1,6 @@
 package dev.streamlake.common;
 
+import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -32,6 +33,19 @@ public final class SparkSessions {
   static final String OPTIONS_REDACTION = "spark.sql.redaction.options.regex";
   /** Spark's own default for {@value #OPTIONS_REDACTION}, kept when the user set none. */
   static final String SPARK_DEFAULT_OPTIONS_REDACTION = "(?i)url";
+
+  /**
+   * Spark settings a local session of ours gets unless the launch set them, read when the session
+   * is created. With Spark 4's defaults a long-running streaming driver compiles the same generated
+   * code over and over: every session (each query's clone among them) gets a class loader of its
+   * own on the executors, and generated classes are cached per class loader, in a cache of only
+   * 100 entries that the three queries of one driver outgrow. In the freshness run this was about
+   * 680 of 830 Janino compiles and a fifth of the driver's CPU (benchmarks/README.md, "Generated
+   * code"). Artifact isolation only matters to Spark Connect servers, which never run our mains.
+   */
+  public static final Map<String, String> LOCAL_DEFAULTS = Map.of(
+      "spark.sql.artifact.isolation.enabled", "false",
+      "spark.sql.codegen.cache.maxEntries", "1000");
 
   static final String REMOTE_PROPERTY = "spark.remote";
   static final String REMOTE_ENV = "SPARK_REMOTE";
@@ -79,6 +93,11 @@ public final class SparkSessions {
     if (!conf.contains(CATALOG)) {
       builder.config(CATALOG, DELTA_CATALOG);
     }
+    LOCAL_DEFAULTS.forEach((key, value) -> {
+      if (!conf.contains(key)) {
+        builder.config(key, value);
+      }
+    });
     builder.config(OPTIONS_REDACTION,
         optionsRedaction(conf.get(OPTIONS_REDACTION, SPARK_DEFAULT_OPTIONS_REDACTION)));
     SparkSession spark = withSecretsRedacted(builder.getOrCreate());

@@ -12,6 +12,8 @@ import static org.apache.spark.sql.functions.struct;
 import dev.streamlake.common.IdempotentWrites;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableRef;
+import dev.streamlake.common.WriteTimes;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.api.java.function.VoidFunction2;
@@ -123,6 +125,7 @@ final class GoldMerger {
     // on it below are never seen by other queries sharing the driver's session.
     SparkSession spark = batch.sparkSession();
     cacheUncompressed(spark);
+    WriteTimes.register(spark, GoldPlan.MERGE_TIME, Instant.now());
     Dataset<Row> latest = latestPerKey(batch).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       // The first action fills the cache: the partition values of a partitioned gold, else

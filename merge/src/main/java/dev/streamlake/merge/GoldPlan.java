@@ -34,6 +34,13 @@ record GoldPlan(
     List<String> coordinates)
     implements Serializable {
 
+  /**
+   * Gold's audit times in a batch's MERGE: a function the merger registers per batch
+   * ({@link dev.streamlake.common.WriteTimes}) rather than {@code current_timestamp()}, whose
+   * per-batch literal would make every MERGE compile its generated code again.
+   */
+  static final String MERGE_TIME = "streamlake_merge_time";
+
   static final String SOURCE = "s";
   static final String TARGET = "t";
 
@@ -151,7 +158,7 @@ record GoldPlan(
     for (String c : coordinates) {
       set.put(quote(c), col(SOURCE, c));
     }
-    set.put(quote(TableSchemas.LAST_CHANGED_AT), "current_timestamp()");
+    set.put(quote(TableSchemas.LAST_CHANGED_AT), MERGE_TIME + "()");
     return set;
   }
 
@@ -161,8 +168,8 @@ record GoldPlan(
     for (String c : sourceColumns()) {
       insert.put(quote(c), col(SOURCE, c));
     }
-    insert.put(quote(TableSchemas.FIRST_INSERTED_AT), "current_timestamp()");
-    insert.put(quote(TableSchemas.LAST_CHANGED_AT), "current_timestamp()");
+    insert.put(quote(TableSchemas.FIRST_INSERTED_AT), MERGE_TIME + "()");
+    insert.put(quote(TableSchemas.LAST_CHANGED_AT), MERGE_TIME + "()");
     return insert;
   }
 

@@ -40,7 +40,7 @@ class GoldPlanTest {
     assertThat(sensors.updateSet())
         .doesNotContainKeys("`sensor_id`", "`reading_date`", "`first_inserted_at`")
         .containsEntry("`offset`", "s.`offset`")
-        .containsEntry("`last_changed_at`", "current_timestamp()");
+        .containsEntry("`last_changed_at`", GoldPlan.MERGE_TIME + "()");
     assertThat(sensors.insertValues().keySet()).endsWith("`first_inserted_at`",
         "`last_changed_at`");
     assertThat(sensors.describeMerge("delta.`/lake/gold`"))

@@ -112,6 +112,39 @@ class MergeQueryTest {
   }
 
   @Test
+  void laterBatchesLikeTheEarlierOnesCompileNoNewCode() throws Exception {
+    // Each batch updates sensor a and inserts a new sensor on the same day; the first run also
+    // creates gold and sees a batch that only inserts.
+    Bronze.append(spark, bronze, reading("a", "2024-05-01T10:00:00Z", 20.0, 0));
+    for (int i = 1; i <= 2; i++) {
+      appendUpdateAndInsert(i);
+    }
+    StreamingQuery warmUp = MergeQuery.start(spark, config("availableNow"));
+    warmUp.awaitTermination();
+    long compiledBefore = TestSpark.generatedClassesCompiled();
+
+    for (int i = 3; i <= 5; i++) {
+      appendUpdateAndInsert(i);
+    }
+    StreamingQuery q = MergeQuery.start(spark, config("availableNow"));
+    q.awaitTermination();
+    long compiled = TestSpark.generatedClassesCompiled() - compiledBefore;
+
+    assertThat(q.exception().isDefined()).isFalse();
+    assertThat(Bronze.gold(spark, gold).get("a/2024-05-01").temperature()).isEqualTo(25.0);
+    assertThat(Bronze.gold(spark, gold)).hasSize(6);
+    // A batch time written into the plan as a literal (current_timestamp()) would compile each
+    // MERGE anew, as would Spark's per-session class loaders or a too-small code cache.
+    assertThat(compiled).as("classes compiled by three more batches of the same shape").isZero();
+  }
+
+  private void appendUpdateAndInsert(int i) {
+    Bronze.append(spark, bronze,
+        reading("a", "2024-05-01T1" + i + ":00:00Z", 20.0 + i, 10L * i),
+        reading("new-" + i, "2024-05-01T10:00:00Z", 1.0, 10L * i + 1));
+  }
+
+  @Test
   void processingTimeTriggerKeepsMerging() throws Exception {
     Bronze.append(spark, bronze, reading("a", "2024-05-01T10:00:00Z", 21.0, 1));
     StreamingQuery q = MergeQuery.start(spark, config("processingTime:1s"));

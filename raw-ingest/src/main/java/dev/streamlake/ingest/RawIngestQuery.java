@@ -1,14 +1,14 @@
 package dev.streamlake.ingest;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.current_timestamp;
 
 import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.SparkApi;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableSchemas;
-import dev.streamlake.common.WriterDefaults;
 import dev.streamlake.common.UtcDates;
+import dev.streamlake.common.WriteTimes;
+import dev.streamlake.common.WriterDefaults;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +94,11 @@ public final class RawIngestQuery {
     return o;
   }
 
-  /** The Kafka source's columns as the raw table stores them. */
+  /**
+   * The Kafka source's columns as the raw table stores them. {@code ingested_at} is the time each
+   * row is written, read per row rather than fixed per batch, which keeps the query's generated
+   * code the same across micro-batches ({@link WriteTimes}).
+   */
   static Dataset<Row> toRaw(Dataset<Row> kafka) {
     return kafka
         .select(
@@ -106,7 +110,7 @@ public final class RawIngestQuery {
             col("timestamp"),
             col("timestampType"),
             col("headers"),
-            current_timestamp().as(TableSchemas.INGESTED_AT))
+            WriteTimes.now(kafka.sparkSession()).as(TableSchemas.INGESTED_AT))
         .withColumn(TableSchemas.INGEST_DATE, UtcDates.of(TableSchemas.INGESTED_AT));
   }
 }

@@ -71,6 +71,29 @@ class RawIngestIT {
   }
 
   @Test
+  void laterBatchesCompileNoNewCode() throws Exception {
+    String topic = TestKafka.uniqueTopic("raw-codegen");
+    TestKafka.createTopic(topic, 2);
+    RawIngestConfig config = availableNow(topic);
+    Map<String, ProducerRecord<byte[], byte[]>> sent = new HashMap<>();
+    produce(topic, 2, 0, 20, sent);
+    run(config);
+    produce(topic, 2, 20, 20, sent);
+    run(config);
+    long compiledBefore = TestSpark.generatedClassesCompiled();
+
+    for (int i = 2; i <= 4; i++) {
+      produce(topic, 2, 20 * i, 20, sent);
+      run(config);
+    }
+    long compiled = TestSpark.generatedClassesCompiled() - compiledBefore;
+
+    assertThat(config.settings().raw().read(spark).count()).isEqualTo(100);
+    // ingested_at as current_timestamp() would put each batch's time into the generated code.
+    assertThat(compiled).as("classes compiled by three more runs of stage 1").isZero();
+  }
+
+  @Test
   void rawTableHasTheContractSchemaAndUtcIngestDatePartitions() throws Exception {
     String topic = TestKafka.uniqueTopic("raw-schema");
     TestKafka.createTopic(topic, 1);

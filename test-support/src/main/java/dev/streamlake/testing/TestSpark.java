@@ -4,6 +4,7 @@ import dev.streamlake.local.LocalSpark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.spark.metrics.source.CodegenMetrics;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -26,5 +27,13 @@ public final class TestSpark {
       session = LocalSpark.session("local[2]", warehouse, "streamlake-tests");
     }
     return session;
+  }
+
+  /**
+   * How many classes Spark's code generator has compiled in this JVM so far: a cache miss each.
+   * The difference across a stretch of micro-batches says whether they reused their code.
+   */
+  public static long generatedClassesCompiled() {
+    return CodegenMetrics.METRIC_COMPILATION_TIME().getCount();
   }
 }
