@@ -67,12 +67,14 @@ final class FreshnessStep {
         c.driverMemory(), Map.of("spark.sql.streaming.noDataProgressEventInterval", "1000"));
     Path events = pipeline.dir().resolve(ChildJvm.PROGRESS_FILE);
     long produced = 0;
+    long warmupUntil = 0;
     double achieved = Double.NaN;
     String failure = null;
     try {
       failure = awaitRunning(pipeline, events);
       if (failure == null) {
         long t0 = System.nanoTime();
+        warmupUntil = System.currentTimeMillis() + 1000L * c.freshnessWarmupSeconds();
         produced = produceAtRate(topic, rate, c.freshnessSeconds(), c.seed() + round);
         achieved = produced / ((System.nanoTime() - t0) / 1e9);
         long producedAt = System.currentTimeMillis();
@@ -102,7 +104,8 @@ final class FreshnessStep {
           "report-" + rate + "-" + round + ".json");
       reportRun = runner.run(STEP + ".report", label, round, produced, runner.ladderJar(),
           "dev.streamlake.ladder.jobs.FreshnessReportJob",
-          List.of(lake.toString(), Long.toString(produced), out.toString()),
+          List.of(lake.toString(), Long.toString(produced), Long.toString(warmupUntil),
+              out.toString()),
           c.driverMemory(), Map.of(), false);
       if (reportRun.ok()) {
         report = readReport(out);

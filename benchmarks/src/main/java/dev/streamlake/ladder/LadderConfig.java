@@ -39,6 +39,7 @@ record LadderConfig(
     int goldBatchRows,
     List<Integer> freshnessRates,
     int freshnessSeconds,
+    int freshnessWarmupSeconds,
     long seed,
     double brokenPct,
     int sensors,
@@ -85,6 +86,10 @@ record LadderConfig(
     }
     if (freshnessRates.isEmpty() || freshnessRates.stream().anyMatch(r -> r < 1)) {
       errors.add("--freshness-rates must be positive, not " + freshnessRates);
+    }
+    if (freshnessWarmupSeconds < 0 || freshnessWarmupSeconds >= freshnessSeconds) {
+      errors.add("--freshness-warmup-seconds must be at least 0 and below --freshness-seconds "
+          + freshnessSeconds + ", not " + freshnessWarmupSeconds);
     }
     if (brokenPct < 0 || brokenPct > 50) {
       errors.add("--broken-pct must be within 0..50, not " + brokenPct);

@@ -149,25 +149,32 @@ final class Targets {
           + " p99 <= 60 s", "5,000/s not measured; " + best, "n/a", Status.NOT_MEASURED,
           List.of());
     }
-    Figure p50 = Figure.of(at5000, f -> f.seconds("p50_ms"));
-    Figure p99 = Figure.of(at5000, f -> f.seconds("p99_ms"));
+    // Judged on the steady state, the records sent after the warm-up; all records shown too.
+    Figure p50 = Figure.of(at5000, f -> f.seconds("steady_p50_ms"));
+    Figure p99 = Figure.of(at5000, f -> f.seconds("steady_p99_ms"));
+    Figure allP50 = Figure.of(at5000, f -> f.seconds("p50_ms"));
+    Figure allP99 = Figure.of(at5000, f -> f.seconds("p99_ms"));
     boolean met = p50.isMeasured() && p50.median() <= 10;
     return new Target(name, "p50 <= 10 s at 5,000 records/s; report the highest rate with"
         + " p99 <= 60 s",
-        String.format(Locale.ROOT, "at 5,000/s: p50 %s s, p99 %s s; %s", p50.format("%.1f"),
-            p99.isMeasured() ? p99.format("%.1f") : "not reached", best),
+        String.format(Locale.ROOT, "at 5,000/s, records sent after the first %d s: p50 %s s,"
+            + " p99 %s s; all records: p50 %s s, p99 %s s; %s",
+            r.config.freshnessWarmupSeconds(), p50.isMeasured() ? p50.format("%.1f") : "not reached",
+            p99.isMeasured() ? p99.format("%.1f") : "not reached",
+            allP50.isMeasured() ? allP50.format("%.1f") : "not reached",
+            allP99.isMeasured() ? allP99.format("%.1f") : "not reached", best),
         p50.isMeasured() ? String.format(Locale.ROOT, "p50 %.1f s", p50.median()) : "n/a",
         met ? Status.MET : Status.NOT_MET,
         List.of(at5000.get(at5000.size() - 1).pipeline()));
   }
 
-  /** The highest producer rate whose median p99 is at most 60 s, as text. */
+  /** The highest producer rate whose median steady-state p99 is at most 60 s, as text. */
   static String bestRate(Results r) {
     int best = -1;
     for (int rate : r.config.freshnessRates()) {
       List<Results.FreshnessRun> runs = r.freshness.stream()
           .filter(f -> f.rate() == rate && f.ok()).toList();
-      Figure p99 = Figure.of(runs, f -> f.seconds("p99_ms"));
+      Figure p99 = Figure.of(runs, f -> f.seconds("steady_p99_ms"));
       if (!runs.isEmpty() && p99.isMeasured() && p99.runs() == runs.size() && p99.median() <= 60) {
         best = Math.max(best, rate);
       }

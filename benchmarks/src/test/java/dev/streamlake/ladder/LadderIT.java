@@ -57,4 +57,31 @@ class LadderIT {
     assertThat(text).contains("| stage 1 records/s vs the textbook");
     assertThat(Targets.evaluate(results).get(0).status()).isNotEqualTo(Targets.Status.NOT_MEASURED);
   }
+
+  @Test
+  void tinyFreshnessRunReportsAllRecordsAndTheSteadyState() throws Exception {
+    Path out = dir.resolve("freshness.md");
+    Ladder ladder = new Ladder();
+    new CommandLine(ladder).parseArgs("--records", "1000", "--runs", "1", "--steps", "freshness",
+        "--freshness-rates", "200", "--freshness-seconds", "12",
+        "--freshness-warmup-seconds", "4", "--no-jfr", "--out", out.toString(),
+        "--work", dir.resolve("work").toString(), "--child-jvm-flags", "-XX:TieredStopAtLevel=1");
+
+    Results results = Ladder.run(ladder.toConfig());
+
+    assertThat(results.freshness).hasSize(1);
+    Results.FreshnessRun run = results.freshness.get(0);
+    assertThat(run.failure()).isNull();
+    assertThat(run.produced()).isEqualTo(200L * 12);
+    assertThat(run.report()).containsEntry("visible", run.produced())
+        .containsEntry("bronze", run.produced());
+    // Records sent in the first 4 s of 12 are warm-up: about a third out of the steady figures.
+    long steady = run.report().get("steady_produced");
+    assertThat(steady).isBetween(run.produced() / 2, run.produced() * 3 / 4);
+    assertThat(run.report()).containsEntry("steady_visible", steady);
+    assertThat(run.seconds("steady_p50_ms")).isPositive()
+        .isLessThanOrEqualTo(run.seconds("steady_p99_ms"));
+    assertThat(run.seconds("p99_ms")).isLessThanOrEqualTo(run.seconds("max_ms"));
+    assertThat(Files.readString(out)).contains("steady p50 s", "records sent after the first 4 s");
+  }
 }
