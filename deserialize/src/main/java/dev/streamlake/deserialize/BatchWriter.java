@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.timestamp_micros;
 
 import dev.streamlake.common.IdempotentWrites;
 import dev.streamlake.common.TableRef;
@@ -56,6 +57,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   private final DecoderSettings decoder;
   private final Rules rules;
   private final Double deadLetterLimit;
+  private final OffsetLogClock clock;
   /**
    * Set by Delta after each commit a session makes; unset before bronze's write, it tells whether
    * that write committed or was skipped as a replay.
@@ -78,7 +80,8 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   private transient BiConsumer<Long, DeadLetterPath> deadLetterPath = (batchId, path) -> {};
 
   BatchWriter(String queryName, String appId, String stage, TableRef bronze, TableRef deadLetter,
-      ClassifiedRowLayout layout, DecoderSettings decoder, Rules rules, Double deadLetterLimit) {
+      ClassifiedRowLayout layout, DecoderSettings decoder, Rules rules, Double deadLetterLimit,
+      OffsetLogClock clock) {
     this.queryName = queryName;
     this.appId = appId;
     this.stage = stage;
@@ -88,6 +91,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     this.decoder = decoder;
     this.rules = rules;
     this.deadLetterLimit = deadLetterLimit;
+    this.clock = clock;
   }
 
   BatchWriter beforeBronzeWrite(LongConsumer hook) {
@@ -107,7 +111,9 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
 
   @Override
   public void call(Dataset<Row> batch, Long batchId) {
-    Classification classification = new Classification(batch, layout, decoder, rules).cache();
+    long batchMicros = clock.batchMicros(batch.sparkSession(), batchId);
+    Classification classification =
+        new Classification(batch, layout, decoder, rules, batchMicros).cache();
     Dataset<Row> classified = classification.rows();
     try {
       BatchCounts counts = BatchCounts.of(classified, rules.names());
@@ -149,7 +155,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       }
       classification.unseal();
       deadLetterPath.accept(batchId, DeadLetterPath.DERIVED_FROM_BRONZE);
-      writeDeadLettersBronzeLacks(classified, batch, txnAppId, batchId, counts);
+      writeDeadLettersBronzeLacks(classified, batch, txnAppId, batchId, batchMicros, counts);
     } finally {
       classification.uncache();
     }
@@ -196,7 +202,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
    * are the batch's rows that bronze lacks, whatever this attempt's classification says.
    */
   private void writeDeadLettersBronzeLacks(Dataset<Row> classified, Dataset<Row> batch,
-      String txnAppId, long batchId, BatchCounts counts) {
+      String txnAppId, long batchId, long batchMicros, BatchCounts counts) {
     Dataset<Row> notInBronze = classified
         .join(bronzeRowsOf(classified, batch), seq(ClassifiedRowLayout.coordinateNames()), "left_anti")
         .persist(StorageLevel.MEMORY_AND_DISK());
@@ -213,7 +219,8 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
               + " of this batch were committed before; they go to {} as RECLASSIFIED",
               queryName, batchId, conflicts, deadLetter);
           deadLetters = deadLetters.unionByName(
-              reclassified(notInBronze.where(ClassifiedRowLayout.isGood()), batch, batchId));
+              reclassified(notInBronze.where(ClassifiedRowLayout.isGood()), batch, batchId,
+                  batchMicros));
         }
         append(deadLetters, deadLetter, txnAppId, batchId, false, null);
       }
@@ -249,7 +256,8 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   }
 
   /** Rows bronze lacks although they classify as good now: the raw row, as a dead letter. */
-  private Dataset<Row> reclassified(Dataset<Row> good, Dataset<Row> batch, long batchId) {
+  private Dataset<Row> reclassified(Dataset<Row> good, Dataset<Row> batch, long batchId,
+      long batchMicros) {
     Dataset<Row> raw = batch.join(good.select(ClassifiedRowLayout.coordinates()),
         seq(ClassifiedRowLayout.coordinateNames()), "left_semi");
     List<Column> columns = new ArrayList<>();
@@ -264,7 +272,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
             + " recomputed after a lost executor); re-drive it to bring it to bronze [topic "), col(TableSchemas.TOPIC), lit(", partition "),
         col(TableSchemas.PARTITION), lit(", offset "), col(TableSchemas.OFFSET), lit("]"))
         .as(TableSchemas.ERROR_MESSAGE));
-    columns.add(col(ClassifiedRowLayout.BATCH_TIMESTAMP).as(TableSchemas.FAILED_AT));
+    columns.add(timestamp_micros(lit(batchMicros)).as(TableSchemas.FAILED_AT));
     return raw.select(columns.toArray(Column[]::new));
   }
 

@@ -8,8 +8,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * One micro-batch classified: each raw row (with {@link ClassifiedRowLayout#BATCH_TIMESTAMP})
- * becomes one row of the {@link ClassifiedRowLayout}, whatever its bytes, so every raw row is
+ * One micro-batch classified: each raw row, at the batch's timestamp, becomes one row of the {@link ClassifiedRowLayout}, whatever its bytes, so every raw row is
  * accounted for.
  *
  * <p>Decoding and the rules run in {@link ClassifyPartition} over Spark's internal rows, straight
@@ -24,8 +23,8 @@ final class Classification {
   private final Dataset<Row> frame;
 
   Classification(Dataset<Row> batch, ClassifiedRowLayout layout, DecoderSettings settings,
-      Rules rules) {
-    this.classifier = new ClassifyPartition(layout, settings, rules);
+      Rules rules, long batchMicros) {
+    this.classifier = new ClassifyPartition(layout, settings, rules, batchMicros);
     var selected = (org.apache.spark.sql.classic.Dataset<Row>) batch.select(layout.inputColumns());
     RDD<InternalRow> raw = selected.queryExecution().toRdd();
     this.rows = raw.toJavaRDD().mapPartitions(classifier);

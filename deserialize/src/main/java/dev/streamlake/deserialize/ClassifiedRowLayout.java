@@ -34,9 +34,6 @@ import org.apache.spark.unsafe.types.UTF8String;
 final class ClassifiedRowLayout implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** The micro-batch timestamp, added to the raw stream so that replays see the same value. */
-  static final String BATCH_TIMESTAMP = "_sl_batch_ts";
-
   static final String ERROR_CODE = "_sl_error_code";
   static final String ERROR_MESSAGE = "_sl_error_message";
   static final String BROKEN_RULES = "_sl_broken_rules";
@@ -61,7 +58,6 @@ final class ClassifiedRowLayout implements Serializable {
   final int inOffset;
   final int inTimestamp;
   final int inIngestDate;
-  final int inBatchTimestamp;
 
   final int outSchemaId;
   final int outTopic;
@@ -89,7 +85,7 @@ final class ClassifiedRowLayout implements Serializable {
     for (StructField f : raw.fields()) {
       in = in.add(f);
     }
-    this.input = in.add(BATCH_TIMESTAMP, DataTypes.TimestampType, false);
+    this.input = in;
     StructType out = bronze
         .add(ERROR_CODE, DataTypes.StringType, true)
         .add(ERROR_MESSAGE, DataTypes.StringType, true)
@@ -105,7 +101,6 @@ final class ClassifiedRowLayout implements Serializable {
     this.inOffset = in(TableSchemas.OFFSET);
     this.inTimestamp = in(TableSchemas.TIMESTAMP);
     this.inIngestDate = in(TableSchemas.INGEST_DATE);
-    this.inBatchTimestamp = in(BATCH_TIMESTAMP);
 
     this.outSchemaId = out(TableSchemas.SCHEMA_ID);
     this.outTopic = out(TableSchemas.TOPIC);
@@ -133,7 +128,7 @@ final class ClassifiedRowLayout implements Serializable {
     return bronze;
   }
 
-  /** The raw row with {@link #BATCH_TIMESTAMP}: what the executor classifies. */
+  /** The raw row: what the executor classifies (the batch's time travels with the task). */
   StructType inputSchema() {
     return input;
   }
@@ -190,11 +185,6 @@ final class ClassifiedRowLayout implements Serializable {
       return a.copy();
     }
     return v;
-  }
-
-  /** The raw stream with the batch timestamp that rules and {@code deserialized_at} use. */
-  static Dataset<Row> withBatchTimestamp(Dataset<Row> raw) {
-    return raw.withColumn(BATCH_TIMESTAMP, org.apache.spark.sql.functions.current_timestamp());
   }
 
   /** The columns of {@link #inputSchema()}, in its order. */

@@ -31,10 +31,15 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
    */
   private boolean sealed;
 
-  ClassifyPartition(ClassifiedRowLayout layout, DecoderSettings settings, Rules rules) {
+  /** The batch's timestamp (epoch micros): {@code deserialized_at}, and the rules' clock. */
+  private final long batchMicros;
+
+  ClassifyPartition(ClassifiedRowLayout layout, DecoderSettings settings, Rules rules,
+      long batchMicros) {
     this.layout = layout;
     this.settings = settings;
     this.rules = rules;
+    this.batchMicros = batchMicros;
   }
 
   /** From now on, jobs may only read the cached classification. */
@@ -51,7 +56,8 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
     if (sealed) {
       throw new ClassificationSealedException();
     }
-    Converter converter = new Converter(layout, PayloadDecoder.create(settings), rules);
+    Converter converter =
+        new Converter(layout, PayloadDecoder.create(settings), rules, batchMicros);
     // One compact copy per row: what the cache keeps and what the writes read.
     UnsafeProjection compact = UnsafeProjection.create(layout.schema());
     return new Iterator<>() {
@@ -77,11 +83,13 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
     private final ClassifiedRowLayout layout;
     private final PayloadDecoder decoder;
     private final Rules rules;
+    private final long batchMicros;
 
-    Converter(ClassifiedRowLayout layout, PayloadDecoder decoder, Rules rules) {
+    Converter(ClassifiedRowLayout layout, PayloadDecoder decoder, Rules rules, long batchMicros) {
       this.layout = layout;
       this.decoder = decoder;
       this.rules = rules;
+      this.batchMicros = batchMicros;
     }
 
     InternalRow convert(InternalRow raw) {
@@ -96,7 +104,7 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
       out[layout.outKafkaTimestamp] =
           raw.isNullAt(layout.inTimestamp) ? null : raw.getLong(layout.inTimestamp);
       out[layout.outIngestDate] = raw.getInt(layout.inIngestDate);
-      out[layout.outDeserializedAt] = raw.getLong(layout.inBatchTimestamp);
+      out[layout.outDeserializedAt] = batchMicros;
       out[layout.outBrokenRules] = NO_BROKEN_RULES;
       DecodeFailure failure;
       try {

@@ -55,12 +55,12 @@ public final class DeserializeQuery {
     s.bronze().ensureExists(spark, bronzeSchema, byIngestDate);
     s.deadLetter().ensureExists(spark, TableSchemas.deadLetter(), byIngestDate);
 
-    Dataset<Row> raw =
-        ClassifiedRowLayout.withBatchTimestamp(s.raw().readStream(spark, config.sourceOptions()));
+    Dataset<Row> raw = s.raw().readStream(spark, config.sourceOptions());
     String queryName = s.queryName(QUERY);
     BatchWriter writer = writerHook.apply(
         new BatchWriter(queryName, s.appId(), s.stage().id(), s.bronze(), s.deadLetter(), layout,
-            config.decoderSettings(), rules, config.deadLetterLimit()));
+            config.decoderSettings(), rules, config.deadLetterLimit(),
+            new OffsetLogClock(s.checkpoint(QUERY))));
     StreamingQuery query =
         raw.writeStream()
             .queryName(queryName)

@@ -34,8 +34,10 @@ class ClassificationTest {
   Dataset<Row> classified(PipelineConfig pipeline, List<Row> raw) {
     ClassifiedRowLayout layout = new ClassifiedRowLayout(pipeline.readerSchema());
     Rules rules = Rules.bind(spark, pipeline.rules(), layout.bronzeSchema());
-    return new Classification(ClassifiedRowLayout.withBatchTimestamp(RawRows.frame(spark, raw)),
-        layout, DecoderSettings.of(pipeline, null), rules).rows();
+    // The batch's time is now, as in a stream whose batch just started.
+    long batchMicros = Math.multiplyExact(System.currentTimeMillis(), 1000L);
+    return new Classification(RawRows.frame(spark, raw), layout, DecoderSettings.of(pipeline, null),
+        rules, batchMicros).rows();
   }
 
   /** offset -> error_message (null for bronze rows). */

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The executor's per-record conversion: the last line of defence, and what it lets through. */
 class ClassifyPartitionTest {
+  static final long BATCH_MICROS = 1_709_251_200_000_000L;
   final PipelineConfig sensor = PipelineConfig.sensorReadings();
   final ClassifiedRowLayout layout = new ClassifiedRowLayout(sensor.readerSchema());
   final Rules rules = Rules.bind(TestSpark.session(), sensor.rules(), layout.bronzeSchema());
@@ -41,7 +42,7 @@ class ClassifyPartitionTest {
   };
 
   final ClassifyPartition.Converter converter =
-      new ClassifyPartition.Converter(layout, hostile, rules);
+      new ClassifyPartition.Converter(layout, hostile, rules, BATCH_MICROS);
 
   @Test
   void anUnexpectedExceptionIsADeadLetterWithItsClassAndTheRawRow() {
@@ -60,6 +61,7 @@ class ClassifyPartitionTest {
     InternalRow good = converter.convert(input(8, Payloads.v2(Payloads.full())));
     assertThat(good.isNullAt(layout.out(ClassifiedRowLayout.ERROR_CODE))).isTrue();
     assertThat(good.getUTF8String(layout.out("sensor_id")).toString()).isEqualTo("sensor-1");
+    assertThat(good.getLong(layout.out(TableSchemas.DESERIALIZED_AT))).isEqualTo(BATCH_MICROS);
     assertThat(good.isNullAt(layout.outRaw(TableSchemas.VALUE))).as("no raw copy for bronze")
         .isTrue();
   }
@@ -76,7 +78,8 @@ class ClassifyPartitionTest {
     Files.writeString(folder.resolve("2.avsc"), "{ this is not an Avro schema");
     PayloadDecoder decoder = PayloadDecoder.create(new DecoderSettings(PayloadFormat.AVRO,
         folder.toString(), null, sensor.readerSchema().toString(), 1 << 20));
-    ClassifyPartition.Converter c = new ClassifyPartition.Converter(layout, decoder, rules);
+    ClassifyPartition.Converter c =
+        new ClassifyPartition.Converter(layout, decoder, rules, BATCH_MICROS);
     assertThatThrownBy(() -> c.convert(input(1, Payloads.v2(Payloads.full()))))
         .isInstanceOf(SchemaFolderUnreadableException.class)
         .hasMessageContaining("schema id 2");
@@ -94,7 +97,6 @@ class ClassifyPartitionTest {
     in[layout.in(TableSchemas.HEADERS)] = new GenericArrayData(List.of().toArray());
     in[layout.in(TableSchemas.INGESTED_AT)] = 2_000_000L;
     in[layout.in(TableSchemas.INGEST_DATE)] = 19_000;
-    in[layout.in(ClassifiedRowLayout.BATCH_TIMESTAMP)] = 1_709_251_200_000_000L;
     return new GenericInternalRow(in);
   }
 

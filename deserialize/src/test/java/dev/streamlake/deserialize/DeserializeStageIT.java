@@ -59,8 +59,8 @@ class DeserializeStageIT {
     RawRows.append(spark, raw, first);
     RawRows.append(spark, raw, second);
 
-    StageRuns.runToEnd(spark,
-        StageRuns.config(lake, "--raw-max-files-per-trigger", "1"));
+    DeserializeConfig config = StageRuns.config(lake, "--raw-max-files-per-trigger", "1");
+    StageRuns.runToEnd(spark, config);
 
     // --- bronze, record by record
     Map<String, Row> bronze = byCoordinates(spark.read().format("delta")
@@ -80,7 +80,13 @@ class DeserializeStageIT {
     assertThat(((Timestamp) b.getAs(TableSchemas.KAFKA_TIMESTAMP)).toInstant()).isEqualTo(t);
     assertThat(((java.sql.Date) b.getAs(TableSchemas.INGEST_DATE)).toLocalDate())
         .isEqualTo(RawRows.INGEST_DATE);
-    assertThat((Object) b.getAs(TableSchemas.DESERIALIZED_AT)).isNotNull();
+    // deserialized_at is the batch's timestamp as Spark's offset log records it, for replays.
+    Path offsets = Path.of(config.settings().checkpoint(DeserializeQuery.QUERY), "offsets");
+    assertThat(millis(bronze.get("0/0"), TableSchemas.DESERIALIZED_AT))
+        .isEqualTo(batchTimestampMs(offsets.resolve("0")));
+    assertThat(millis(b, TableSchemas.DESERIALIZED_AT))
+        .isEqualTo(batchTimestampMs(offsets.resolve("1")))
+        .isNotEqualTo(millis(bronze.get("0/0"), TableSchemas.DESERIALIZED_AT));
 
     // --- dead_letter, record by record
     Dataset<Row> deadLetterTable = spark.read().format("delta")
@@ -157,6 +163,44 @@ class DeserializeStageIT {
     assertThat(m1.get("rows").asLong()).isEqualTo(3L);
     assertThat(m1.get("good").asLong()).isEqualTo(2L);
     assertThat(m1.at("/dead_letters_by_code/MALFORMED_AVRO").asLong()).isEqualTo(1L);
+  }
+
+  @Test
+  void laterBatchesCompileNoNewCode() throws Exception {
+    String raw = StageRuns.rawPath(lake);
+    DeserializeConfig config = StageRuns.config(lake, "--raw-max-files-per-trigger", "1");
+    for (int i = 0; i < 2; i++) {
+      appendGoodAndBad(raw, i);
+    }
+    StageRuns.runToEnd(spark, config);
+    long compiledBefore = TestSpark.generatedClassesCompiled();
+
+    for (int i = 2; i < 5; i++) {
+      appendGoodAndBad(raw, i);
+    }
+    StageRuns.runToEnd(spark, config);
+    long compiled = TestSpark.generatedClassesCompiled() - compiledBefore;
+
+    assertThat(spark.read().format("delta").load(lake.resolve("bronze/sensor_readings")
+        .toString()).count()).isEqualTo(5);
+    // The batch time as current_timestamp() in the query would be a literal in the scan's code.
+    assertThat(compiled).as("classes compiled by three more batches of the same shape").isZero();
+  }
+
+  private void appendGoodAndBad(String raw, int i) {
+    RawRows.append(spark, raw, List.of(
+        RawRows.row(0, 2L * i, Payloads.v2(Reading.of("s" + i, Payloads.MIDNIGHT, 20 + i))),
+        RawRows.row(0, 2L * i + 1, new byte[] {0, 0, 0, 2})));
+  }
+
+  static long millis(Row r, String column) {
+    return ((Timestamp) r.getAs(column)).toInstant().toEpochMilli();
+  }
+
+  /** batchTimestampMs from an offset log file: its second line is the batch's metadata. */
+  static long batchTimestampMs(Path offsetLogFile) throws java.io.IOException {
+    List<String> lines = java.nio.file.Files.readAllLines(offsetLogFile);
+    return json(lines.get(1)).get("batchTimestampMs").asLong();
   }
 
   static JsonNode json(String text) {
