@@ -23,8 +23,12 @@ public final class DeserializeOptions {
       names = "--raw-max-bytes-per-trigger",
       paramLabel = "SIZE",
       description = "Roughly this many bytes of raw table files per micro-batch, e.g. 512m or 2g"
-          + " (Delta maxBytesPerTrigger). Default: no byte limit.")
+          + " (Delta maxBytesPerTrigger). Default: 1g, so a large backlog is read in batches that"
+          + " each commit.")
   String rawMaxBytesPerTrigger;
+
+  /** Bounds a batch when the user set no byte limit (Delta's file limit alone is 1000 files). */
+  static final String DEFAULT_RAW_MAX_BYTES_PER_TRIGGER = "1g";
 
   @Option(
       names = "--dead-letter-limit",
@@ -45,14 +49,13 @@ public final class DeserializeOptions {
     if (rawMaxFilesPerTrigger != null && rawMaxFilesPerTrigger <= 0) {
       throw invalid("--raw-max-files-per-trigger", rawMaxFilesPerTrigger, "a positive number");
     }
-    String maxBytes = null;
-    if (rawMaxBytesPerTrigger != null) {
-      long bytes = Sizes.parse("--raw-max-bytes-per-trigger", rawMaxBytesPerTrigger,
-          "a size such as 1048576, 512m or 2g");
-      maxBytes = Sizes.toSpark(rawMaxBytesPerTrigger);
-      if (bytes <= 0) {
-        throw invalid("--raw-max-bytes-per-trigger", rawMaxBytesPerTrigger, "a positive size");
-      }
+    String maxBytesSetting =
+        rawMaxBytesPerTrigger != null ? rawMaxBytesPerTrigger : DEFAULT_RAW_MAX_BYTES_PER_TRIGGER;
+    long bytes = Sizes.parse("--raw-max-bytes-per-trigger", maxBytesSetting,
+        "a size such as 1048576, 512m or 2g");
+    String maxBytes = Sizes.toSpark(maxBytesSetting);
+    if (bytes <= 0) {
+      throw invalid("--raw-max-bytes-per-trigger", maxBytesSetting, "a positive size");
     }
     Double limit = settings.pipeline().deadLetterLimit();
     if (deadLetterLimit != null) {

@@ -22,7 +22,9 @@ class DeserializeConfigTest {
     assertThat(c.settings().appId()).isEqualTo("sensor_readings-deserialize");
     assertThat(c.deadLetterLimit()).isNull();
     assertThat(c.schemaRegistry()).isNull();
-    assertThat(c.sourceOptions()).containsOnlyKeys("ignoreDeletes");
+    // A large backlog is read in bounded batches; the file limit stays Delta's.
+    assertThat(c.sourceOptions()).containsOnlyKeys("ignoreDeletes", "maxBytesPerTrigger")
+        .containsEntry("maxBytesPerTrigger", "1g");
     assertThat(c.describe()).containsEntry("dead-letter-limit", "off")
         .containsEntry("rules", "sensor_id_length,temperature_range,humidity_range,"
             + "battery_range,status_known,reading_ts_plausible");

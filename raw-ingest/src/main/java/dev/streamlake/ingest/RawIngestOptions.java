@@ -68,8 +68,16 @@ public final class RawIngestOptions {
   @Option(
       names = "--max-offsets-per-trigger",
       paramLabel = "N",
-      description = "Cap on records per micro-batch. Default: no cap.")
+      description = "Cap on records per micro-batch. Default: 10000000 (or"
+          + " --min-offsets-per-trigger when that is larger), so a large backlog is read in"
+          + " batches that each commit.")
   Long maxOffsetsPerTrigger;
+
+  /**
+   * Bounds a batch when the user set no bound: without one, a backlog of days is one batch whose
+   * work is lost whole if it fails, and raw sees no commit until it ends.
+   */
+  static final long DEFAULT_MAX_OFFSETS_PER_TRIGGER = 10_000_000L;
 
   @Option(
       names = "--min-partitions",
@@ -180,12 +188,15 @@ public final class RawIngestOptions {
       throw invalid("--max-offsets-per-trigger", maxOffsetsPerTrigger,
           "a positive number of records");
     }
+    long maxOffsets = maxOffsetsPerTrigger != null ? maxOffsetsPerTrigger
+        : Math.max(DEFAULT_MAX_OFFSETS_PER_TRIGGER,
+            minOffsetsPerTrigger == null ? 0 : minOffsetsPerTrigger);
     return new RawIngestConfig(
         settings,
         String.join(",", servers),
         subscription,
         starting,
-        maxOffsetsPerTrigger,
+        maxOffsets,
         failOnDataLoss == null || failOnDataLoss,
         topicWait(waitForTopic),
         sourceOptions(kafkaOptions),

@@ -28,7 +28,11 @@ class RawIngestConfigTest {
     assertThat(c.subscription().value()).isEqualTo("sensor-readings");
     assertThat(c.startingOffsets()).isEqualTo("earliest");
     assertThat(c.failOnDataLoss()).isTrue();
-    assertThat(c.maxOffsetsPerTrigger()).isNull();
+    // A large backlog is read in bounded batches that each commit.
+    assertThat(c.maxOffsetsPerTrigger()).isEqualTo(10_000_000L);
+    assertThat(parse("--lake", dir.toString(), "--bootstrap-servers", "127.0.0.1:9092",
+        "--min-offsets-per-trigger", "20000000").maxOffsetsPerTrigger())
+        .as("the default cap never contradicts a larger minimum").isEqualTo(20_000_000L);
     assertThat(c.settings().trigger()).isEqualTo(TriggerSpec.processingTime(Duration.ofSeconds(30)));
     assertThat(c.settings().raw().name()).isEqualTo(dir + "/raw/sensor_readings");
     assertThat(c.settings().checkpoint(RawIngestQuery.QUERY))
@@ -280,7 +284,8 @@ class RawIngestConfigTest {
     RawIngestConfig c = parse("--lake", dir.toString(), "--bootstrap-servers", "h:1");
     assertThat(c.sourceOptions()).isEmpty();
     assertThat(RawIngestQuery.sourceOptions(c)).containsOnlyKeys("kafka.bootstrap.servers",
-        "subscribe", "startingOffsets", "failOnDataLoss", "includeHeaders");
+        "subscribe", "startingOffsets", "failOnDataLoss", "maxOffsetsPerTrigger",
+        "includeHeaders").containsEntry("maxOffsetsPerTrigger", "10000000");
   }
 
   @Test
