@@ -19,8 +19,8 @@ import org.apache.spark.sql.types.DataTypes;
  * function of no arguments is never folded into a literal, and its generated code only refers to
  * the function object, which carries the time.
  *
- * <p>Spark Connect sessions get {@code current_timestamp()}: a Java function would have to be
- * shipped to the server, and such sessions run on clusters where the compile cost is shared.
+ * <p>Spark Connect sessions get {@code current_timestamp()}: there a Java function would have to
+ * reach the server as an uploaded class, which stage 1's Connect jar does not do.
  */
 public final class WriteTimes {
   private WriteTimes() {}
