@@ -73,15 +73,58 @@ public record PipelineConfig(
 
   /**
    * Gold's shape. {@code key}: one row per distinct key. {@code sequence}: what "newer" means,
-   * compared left to right. {@code partitionBy}: the layout, which each MERGE prunes on.
-   * {@code derived}: columns computed from bronze before the merge.
+   * compared left to right (then the Kafka offset, partition and topic, so the order is total).
+   * {@code partitionBy}: the layout, which each MERGE prunes on. {@code derived}: columns computed
+   * from bronze before the merge. {@code deleteWhen}: a condition on the bronze row (after
+   * {@code derived}) that makes the row a delete of its key, or null. {@code history}: what gold
+   * keeps per key. {@code trackedColumns}: for {@link History#SCD2}, the value columns whose
+   * change opens a new version (empty: all of them).
    */
   public record GoldSettings(
       List<String> key,
       List<String> sequence,
       List<String> partitionBy,
-      List<NamedExpression> derived)
-      implements Serializable {}
+      List<NamedExpression> derived,
+      String deleteWhen,
+      History history,
+      List<String> trackedColumns)
+      implements Serializable {
+
+    public GoldSettings {
+      key = key == null ? null : List.copyOf(key);
+      sequence = sequence == null ? null : List.copyOf(sequence);
+      partitionBy = partitionBy == null ? List.of() : List.copyOf(partitionBy);
+      derived = derived == null ? List.of() : List.copyOf(derived);
+      history = history == null ? History.LATEST : history;
+      trackedColumns = trackedColumns == null ? List.of() : List.copyOf(trackedColumns);
+    }
+
+    /** Gold as it was before deletes and history: latest state per key, nothing deleted. */
+    public GoldSettings(
+        List<String> key, List<String> sequence, List<String> partitionBy,
+        List<NamedExpression> derived) {
+      this(key, sequence, partitionBy, derived, null, History.LATEST, List.of());
+    }
+
+    public boolean deletes() {
+      return deleteWhen != null;
+    }
+  }
+
+  /** What gold keeps per key: the latest state (SCD type 1), or every version (SCD type 2). */
+  public enum History {
+    LATEST,
+    SCD2;
+
+    @com.fasterxml.jackson.annotation.JsonCreator
+    static History parse(String value) {
+      return switch (value == null ? "" : value.trim().toLowerCase(Locale.ROOT)) {
+        case "latest", "scd1" -> LATEST;
+        case "scd2" -> SCD2;
+        default -> throw ConfigException.invalid("gold.history", value, "latest (or scd1), scd2");
+      };
+    }
+  }
 
   public PipelineConfig {
     rules = rules == null ? List.of() : List.copyOf(rules);
@@ -216,9 +259,20 @@ public record PipelineConfig(
         require(!key.contains(s), prefix, "gold.sequence", s,
             "columns that are not part of gold.key " + key);
       }
+      String deleteWhen = gold.deleteWhen();
+      require(deleteWhen == null || !deleteWhen.isBlank(), prefix, "gold.deleteWhen", deleteWhen,
+          "a Spark SQL boolean expression on the bronze row, or no setting");
+      Set<String> valueColumns = new LinkedHashSet<>(goldSource);
+      valueColumns.removeAll(key);
+      valueColumns.removeAll(TableSchemas.BRONZE_METADATA_COLUMNS);
+      List<String> tracked =
+          columns(prefix, "gold.trackedColumns", gold.trackedColumns(), valueColumns, false);
+      require(tracked.isEmpty() || gold.history() == History.SCD2, prefix,
+          "gold.trackedColumns", tracked, "no setting unless gold.history is scd2");
       return new PipelineConfig(
           name, topic, fmt, schemas, maxPayloadBytes, ruleList, deadLetterLimit,
-          new GoldSettings(key, sequence, partitionBy, derived));
+          new GoldSettings(key, sequence, partitionBy, derived, deleteWhen, gold.history(),
+              tracked));
     }
 
     private static void checkNamed(String prefix, String setting, List<NamedExpression> list) {

@@ -35,6 +35,14 @@ public final class TableSchemas {
   public static final String SCHEMA_ID = "schema_id";
   public static final String KAFKA_TIMESTAMP = "kafka_timestamp";
   public static final String DESERIALIZED_AT = "deserialized_at";
+  /** The Kafka record's key bytes, kept in bronze so gold can be keyed on them. */
+  public static final String KAFKA_KEY = "kafka_key";
+  /**
+   * True for a Kafka record whose value is null (a tombstone). Only pipelines whose
+   * {@code gold.deleteWhen} holds for a tombstone let one into bronze; elsewhere it is a dead
+   * letter.
+   */
+  public static final String TOMBSTONE = "tombstone";
 
   public static final String STAGE = "stage";
   public static final String ERROR_CODE = "error_code";
@@ -46,7 +54,8 @@ public final class TableSchemas {
 
   /** Bronze columns besides the decoded fields. */
   public static final List<String> BRONZE_METADATA_COLUMNS =
-      List.of(SCHEMA_ID, TOPIC, PARTITION, OFFSET, KAFKA_TIMESTAMP, INGEST_DATE, DESERIALIZED_AT);
+      List.of(SCHEMA_ID, TOPIC, PARTITION, OFFSET, KAFKA_TIMESTAMP, INGEST_DATE, DESERIALIZED_AT,
+          KAFKA_KEY, TOMBSTONE);
 
   /** raw: one row per Kafka record, bytes untouched, partitioned by {@link #INGEST_DATE}. */
   public static StructType raw() {
@@ -101,7 +110,10 @@ public final class TableSchemas {
         .add(OFFSET, DataTypes.LongType, false)
         .add(KAFKA_TIMESTAMP, DataTypes.TimestampType, true)
         .add(INGEST_DATE, DataTypes.DateType, false)
-        .add(DESERIALIZED_AT, DataTypes.TimestampType, false);
+        .add(DESERIALIZED_AT, DataTypes.TimestampType, false)
+        // Added after the first release: nullable, so stage 2 can add them to an older bronze.
+        .add(KAFKA_KEY, DataTypes.BinaryType, true)
+        .add(TOMBSTONE, DataTypes.BooleanType, true);
   }
 
   /** dead_letter: the raw row unchanged, plus which stage failed it, how and when. */
