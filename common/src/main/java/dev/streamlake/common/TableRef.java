@@ -36,6 +36,15 @@ public record TableRef(String name, boolean isPath) {
     }
   }
 
+  /**
+   * A table that belongs to this one, named after it: {@code <path>_<suffix>} next to a path
+   * table, {@code <identifier>_<suffix>} in the same schema for a catalog table.
+   */
+  public TableRef companion(String suffix) {
+    String base = isPath ? name.replaceAll("[/\\\\]+$", "") : name;
+    return new TableRef(base + "_" + suffix, isPath);
+  }
+
   public static TableRef path(String path) {
     return new TableRef(path, true);
   }

@@ -52,6 +52,7 @@ final class ClassifiedRowLayout implements Serializable {
   private final StructType input;
   private final StructType classified;
 
+  final int inKey;
   final int inValue;
   final int inTopic;
   final int inPartition;
@@ -66,6 +67,8 @@ final class ClassifiedRowLayout implements Serializable {
   final int outKafkaTimestamp;
   final int outIngestDate;
   final int outDeserializedAt;
+  final int outKafkaKey;
+  final int outTombstone;
   final int outErrorCode;
   final int outErrorMessage;
   final int outBrokenRules;
@@ -95,6 +98,7 @@ final class ClassifiedRowLayout implements Serializable {
     }
     this.classified = out;
 
+    this.inKey = in(TableSchemas.KEY);
     this.inValue = in(TableSchemas.VALUE);
     this.inTopic = in(TableSchemas.TOPIC);
     this.inPartition = in(TableSchemas.PARTITION);
@@ -109,6 +113,8 @@ final class ClassifiedRowLayout implements Serializable {
     this.outKafkaTimestamp = out(TableSchemas.KAFKA_TIMESTAMP);
     this.outIngestDate = out(TableSchemas.INGEST_DATE);
     this.outDeserializedAt = out(TableSchemas.DESERIALIZED_AT);
+    this.outKafkaKey = out(TableSchemas.KAFKA_KEY);
+    this.outTombstone = out(TableSchemas.TOMBSTONE);
     this.outErrorCode = out(ERROR_CODE);
     this.outErrorMessage = out(ERROR_MESSAGE);
     this.outBrokenRules = out(BROKEN_RULES);

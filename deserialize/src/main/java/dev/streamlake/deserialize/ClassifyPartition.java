@@ -105,6 +105,8 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
           raw.isNullAt(layout.inTimestamp) ? null : raw.getLong(layout.inTimestamp);
       out[layout.outIngestDate] = raw.getInt(layout.inIngestDate);
       out[layout.outDeserializedAt] = batchMicros;
+      out[layout.outKafkaKey] = raw.isNullAt(layout.inKey) ? null : raw.getBinary(layout.inKey);
+      out[layout.outTombstone] = false;
       out[layout.outBrokenRules] = NO_BROKEN_RULES;
       DecodeFailure failure;
       try {
@@ -129,6 +131,15 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
     /** Decodes and checks one record into {@code out}; the failure, or null for a good row. */
     private DecodeFailure classify(InternalRow raw, Object[] out) {
       byte[] value = raw.isNullAt(layout.inValue) ? null : raw.getBinary(layout.inValue);
+      if (value == null && out[layout.outKafkaKey] != null && rules.hasDeleteCondition()) {
+        // A tombstone has no fields to decode or validate; it is a delete of its key when the
+        // pipeline's delete condition says so, else the decoder's null-value dead letter.
+        out[layout.outTombstone] = true;
+        if (rules.isDelete(new GenericInternalRow(out))) {
+          return null;
+        }
+        out[layout.outTombstone] = false;
+      }
       DecodeResult result = decoder.decode(value);
       if (result instanceof DecodeFailure failure) {
         return failure;

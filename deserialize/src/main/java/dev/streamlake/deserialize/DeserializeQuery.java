@@ -46,7 +46,8 @@ public final class DeserializeQuery {
     ClassifiedRowLayout layout = new ClassifiedRowLayout(reader);
     StructType bronzeSchema = layout.bronzeSchema();
     // A bad rule stops the job here, naming the rule, before any table is touched.
-    Rules rules = Rules.bind(spark, config.rules(), bronzeSchema);
+    Rules rules =
+        Rules.bind(spark, config.rules(), s.pipeline().gold().deleteWhen(), bronzeSchema);
 
     // Created up front so that stage 3 can start reading bronze before the first good row, and
     // stage 2 can start before stage 1 wrote its first batch; both use the shared contract.

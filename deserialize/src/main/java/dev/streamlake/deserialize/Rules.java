@@ -56,6 +56,7 @@ final class Rules implements Serializable {
   private static final String PROBE = "_sl_rule";
   private static final String TODAY = "_sl_today";
   private static final String LOCAL_NOW = "_sl_local_now";
+  static final String DELETE_WHEN = "gold.deleteWhen";
 
   /** A rule ready to run: its name and its expression bound to the bronze row's ordinals. */
   private record Bound(String name, Expression expression) implements Serializable {}
@@ -78,9 +79,46 @@ final class Rules implements Serializable {
   private static final Outcome PASSED = new Outcome(List.of(), List.of());
 
   private final List<Bound> rules;
+  /**
+   * {@code gold.deleteWhen}, bound like a rule, or null: decides whether a tombstone (a record
+   * with a key and no value) is a delete that belongs in bronze, or a dead letter.
+   */
+  private final Bound deleteWhen;
 
-  private Rules(List<Bound> rules) {
+  private Rules(List<Bound> rules, Bound deleteWhen) {
     this.rules = rules;
+    this.deleteWhen = deleteWhen;
+  }
+
+  /** Binds the rules, and {@code deleteWhen} (null for none) the same way. */
+  static Rules bind(
+      SparkSession spark, List<NamedExpression> rules, String deleteWhen, StructType bronze) {
+    Rules bound = bind(spark, rules, bronze);
+    if (deleteWhen == null) {
+      return bound;
+    }
+    Rules condition = bind(spark, List.of(new NamedExpression(DELETE_WHEN, deleteWhen)), bronze);
+    return new Rules(bound.rules, condition.rules.get(0));
+  }
+
+  /** Whether tombstones may be deletes at all: only when the pipeline has a delete condition. */
+  boolean hasDeleteCondition() {
+    return deleteWhen != null;
+  }
+
+  /**
+   * Whether {@code gold.deleteWhen} holds for this bronze row. False when it is false, NULL or
+   * raises: a record is a delete only when the pipeline plainly says so.
+   */
+  boolean isDelete(InternalRow bronzeRow) {
+    if (deleteWhen == null) {
+      return false;
+    }
+    try {
+      return Boolean.TRUE.equals(deleteWhen.expression().eval(bronzeRow));
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   /**
@@ -115,7 +153,7 @@ final class Rules implements Serializable {
       probe(rule, ready, bronze.size());
       bound.add(new Bound(rule.name(), ready));
     }
-    return new Rules(List.copyOf(bound));
+    return new Rules(List.copyOf(bound), null);
   }
 
   /** The rule's names, in config order. */
@@ -173,8 +211,8 @@ final class Rules implements Serializable {
       if (!(e instanceof AnalysisException)) {
         throw e;
       }
-      throw new ConfigException("Invalid validation rule '" + rule.name() + "' ("
-          + rule.expression() + "): " + e.getMessage().lines().findFirst().orElse(""), e);
+      throw new ConfigException("Invalid " + describe(rule) + " (" + rule.expression() + "): "
+          + e.getMessage().lines().findFirst().orElse(""), e);
     }
     if (!(type instanceof BooleanType)) {
       throw invalid(rule, "it is of type " + type.simpleString() + ", but a rule must be a"
@@ -214,8 +252,13 @@ final class Rules implements Serializable {
   }
 
   private static ConfigException invalid(NamedExpression rule, String why) {
-    return new ConfigException(
-        "Invalid validation rule '" + rule.name() + "' (" + rule.expression() + "): " + why);
+    return new ConfigException("Invalid " + describe(rule) + " (" + rule.expression() + "): " + why);
+  }
+
+  private static String describe(NamedExpression rule) {
+    return rule.name().equals(DELETE_WHEN)
+        ? "pipeline setting " + DELETE_WHEN
+        : "validation rule '" + rule.name() + "'";
   }
 
   private static String firstLine(String s) {

@@ -26,6 +26,8 @@ import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +65,7 @@ final class GoldMerger {
 
   private static final String ROW = "__streamlake_row";
   private static final String GOLD_PRESENT = "__streamlake_gold_present";
+  private static final String DELETES = "d";
 
   /** What a batch did. {@code replaySkipped}: Delta found the batch already committed. */
   record Outcome(
@@ -70,6 +73,7 @@ final class GoldMerger {
       long changedRows,
       long inserted,
       long updated,
+      long deleted,
       boolean replaySkipped,
       int attempts) {}
 
@@ -134,9 +138,9 @@ final class GoldMerger {
           PartitionLiterals.of(latest, plan.partitionBy(), maxPartitionLiterals, batchId, gold);
       boolean empty = plan.partitionBy().isEmpty() ? latest.isEmpty() : partitions.isEmpty();
       if (empty) {
-        goldTable.ensure(spark, latest.schema());
+        goldTable.ensure(spark, sourceSchema(latest));
         LOG.info("Merge batch {} into {}: no rows", batchId, gold);
-        return new Outcome(batchId, 0, 0, 0, false, 0);
+        return new Outcome(batchId, 0, 0, 0, 0, false, 0);
       }
       int[] attempts = {0};
       Outcome outcome =
@@ -145,10 +149,11 @@ final class GoldMerger {
             return mergeOnce(spark, latest, partitions, batchId, txnAppId, attempt);
           });
       LOG.info(
-          "Merge batch {} into {}: {} rows new or changed -> {} inserted, {} updated{}; {}"
-              + " attempt(s), {} ms",
+          "Merge batch {} into {}: {} rows newer than gold -> {} inserted, {} updated, {} deleted{};"
+              + " {} attempt(s), {} ms",
           batchId, gold, outcome.changedRows(), outcome.inserted(),
-          outcome.updated(), outcome.replaySkipped() ? " (replay: skipped by Delta)" : "",
+          outcome.updated(), outcome.deleted(),
+          outcome.replaySkipped() ? " (replay: skipped by Delta)" : "",
           attempts[0], (System.nanoTime() - started) / 1_000_000);
       return outcome;
     } finally {
@@ -170,14 +175,20 @@ final class GoldMerger {
   private Outcome mergeOnce(
       SparkSession spark, Dataset<Row> latest, PartitionLiterals partitions, long batchId,
       String txnAppId, int attempt) {
-    goldTable.ensure(spark, latest.schema());
-    Dataset<Row> changes =
-        changedRows(spark, latest, partitions).persist(StorageLevel.MEMORY_AND_DISK());
+    goldTable.ensure(spark, sourceSchema(latest));
+    Dataset<Row> computed = changedRows(spark, latest, partitions);
+    // With deletes, a second MERGE reads the changes after the first one wrote gold. Delta plans
+    // a MERGE's source again on the newest snapshots, so the cache would be bypassed and the
+    // changes computed anew from the gold they just changed (and found empty); a local
+    // checkpoint cuts them loose from gold.
+    Dataset<Row> changes = plan.deletes()
+        ? computed.localCheckpoint(true)
+        : computed.persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long changed = changes.count();
       if (changed == 0) {
         // Nothing would change: no MERGE, so no commit, no rewrite, no change-feed entry.
-        return new Outcome(batchId, 0, 0, 0, false, attempt);
+        return new Outcome(batchId, 0, 0, 0, 0, false, attempt);
       }
       Dataset<Row> source =
           insideMerge == null ? changes : changes.filter(insideMergeCall(batchId, attempt));
@@ -186,21 +197,24 @@ final class GoldMerger {
       if (literals.isPresent()) {
         on = on.and(literals.get());
       }
-      var merge =
-          gold.deltaTable(spark).as(TARGET)
-              .merge(source.as(SOURCE), on)
-              .whenMatched(plan.updateCondition()).updateExpr(plan.updateSet())
-              .whenNotMatched().insertExpr(plan.insertValues());
-      List<Row> result;
-      RuntimeConfig conf = spark.conf();
-      conf.set(TXN_APP_ID, txnAppId);
-      conf.set(TXN_VERSION, batchId);
-      try {
-        result = merge.execute().collectAsList();
-      } finally {
-        // Left set, they would make Delta skip every later write of this session as "done".
-        conf.unset(TXN_APP_ID);
-        conf.unset(TXN_VERSION);
+      var merge = gold.deltaTable(spark).as(TARGET).merge(source.as(SOURCE), on);
+      String upsert = "";
+      if (plan.deletes()) {
+        merge = merge.whenMatched(SOURCE + "." + GoldPlan.DELETE + " AND " + plan.updateCondition())
+            .delete();
+        upsert = "NOT " + SOURCE + "." + GoldPlan.DELETE + " AND ";
+      }
+      merge = merge.whenMatched(upsert + plan.updateCondition()).updateExpr(plan.updateSet());
+      merge = plan.deletes()
+          ? merge.whenNotMatched("NOT " + SOURCE + "." + GoldPlan.DELETE)
+              .insertExpr(plan.insertValues())
+          : merge.whenNotMatched().insertExpr(plan.insertValues());
+      Optional<Row> result = executeOnce(spark, merge, txnAppId, batchId);
+      // Gold first: a replay after a crash between the two commits finds the deleted rows gone
+      // from gold and still remembers their deletes; the other way round it would find the
+      // deletes remembered, no longer newer, and leave the rows in gold.
+      if (plan.deletes()) {
+        rememberDeletes(spark, changes, partitions, batchId, txnAppId);
       }
       if (result.isEmpty()) {
         // MERGE returns no metrics row only when it found (appId, batchId) in gold's log.
@@ -208,15 +222,82 @@ final class GoldMerger {
             "Merge batch {} into {}: Delta's log already records batch {} or later for app id"
                 + " '{}', so the MERGE was skipped: this batch is a replay after a failure.",
             batchId, gold, batchId, txnAppId);
-        return new Outcome(batchId, changed, 0, 0, true, attempt);
+        return new Outcome(batchId, changed, 0, 0, 0, true, attempt);
       }
-      Row r = result.get(0);
+      Row r = result.get();
       return new Outcome(
           batchId, changed, r.getLong(r.fieldIndex("num_inserted_rows")),
-          r.getLong(r.fieldIndex("num_updated_rows")), false, attempt);
+          r.getLong(r.fieldIndex("num_updated_rows")),
+          r.getLong(r.fieldIndex("num_deleted_rows")), false, attempt);
     } finally {
       changes.unpersist(false);
     }
+  }
+
+  /**
+   * Runs a MERGE once per (app id, batch id): the txn settings make Delta skip it when the
+   * table's log already records the batch, and then it returns no metrics row.
+   */
+  private static Optional<Row> executeOnce(
+      SparkSession spark, io.delta.tables.DeltaMergeBuilder merge, String txnAppId, long batchId) {
+    RuntimeConfig conf = spark.conf();
+    conf.set(TXN_APP_ID, txnAppId);
+    conf.set(TXN_VERSION, batchId);
+    try {
+      List<Row> result = merge.execute().collectAsList();
+      return result.isEmpty() ? Optional.empty() : Optional.of(result.get(0));
+    } finally {
+      // Left set, they would make Delta skip every later write of this session as "done".
+      conf.unset(TXN_APP_ID);
+      conf.unset(TXN_VERSION);
+    }
+  }
+
+  /**
+   * Keeps the remembered deletes in step with gold: a newer delete is remembered (or moves the
+   * remembered one forward), a newer upsert forgets the key's delete, since gold's row now
+   * stands in its place in the order.
+   */
+  private void rememberDeletes(SparkSession spark, Dataset<Row> changes,
+      PartitionLiterals partitions, long batchId, String txnAppId) {
+    TableRef deletes = goldTable.deletes();
+    Column on = expr(plan.keyCondition(DELETES));
+    Optional<Column> literals = partitions.predicate(DELETES);
+    if (literals.isPresent()) {
+      on = on.and(literals.get());
+    }
+    String isDelete = SOURCE + "." + GoldPlan.DELETE;
+    String newer = plan.newerCondition(DELETES);
+    java.util.Map<String, String> orderSet = new java.util.LinkedHashMap<>();
+    for (String c : plan.ordering()) {
+      orderSet.put(quote(c), GoldPlan.col(SOURCE, c));
+    }
+    orderSet.put(quote(GoldTable.DELETED_AT), GoldPlan.MERGE_TIME + "()");
+    java.util.Map<String, String> insert = new java.util.LinkedHashMap<>();
+    for (String c : plan.deleteColumns()) {
+      insert.put(quote(c), GoldPlan.col(SOURCE, c));
+    }
+    insert.put(quote(GoldTable.DELETED_AT), GoldPlan.MERGE_TIME + "()");
+    var merge = deletes.deltaTable(spark).as(DELETES)
+        .merge(changes.as(SOURCE), on)
+        .whenMatched(isDelete + " AND " + newer).updateExpr(orderSet)
+        .whenMatched("NOT " + isDelete + " AND " + newer).delete()
+        .whenNotMatched(isDelete).insertExpr(insert);
+    if (executeOnce(spark, merge, txnAppId, batchId).isEmpty()) {
+      LOG.warn("Remembered deletes {}: batch {} is already recorded for app id '{}' (a replay)",
+          deletes, batchId, txnAppId);
+    }
+  }
+
+  /** The batch rows' columns that gold stores: without the delete flag. */
+  private static StructType sourceSchema(Dataset<Row> latest) {
+    StructType schema = new StructType();
+    for (StructField f : latest.schema().fields()) {
+      if (!f.name().equals(GoldPlan.DELETE)) {
+        schema = schema.add(f);
+      }
+    }
+    return schema;
   }
 
   /** Derived columns, then the newest row per key; columns in gold's source-column order. */
@@ -226,25 +307,47 @@ final class GoldMerger {
       derived = derived.withColumn(d.name(), expr(d.expression()));
     }
     Column ordering = struct(columns(null, plan.ordering()));
-    Column row = struct(columns(null, plan.sourceColumns()));
+    List<Column> fields = new java.util.ArrayList<>(List.of(columns(null, plan.sourceColumns())));
+    if (plan.deletes()) {
+      // A condition that is NULL for a row does not make it a delete.
+      derived = derived.withColumn(
+          GoldPlan.DELETE, functions.coalesce(expr(plan.deleteWhen()), lit(false)));
+      fields.add(col(GoldPlan.DELETE));
+    }
+    Column row = struct(fields.toArray(Column[]::new));
     return derived
         .groupBy(columns(null, plan.key()))
         .agg(max_by(row, ordering).as(ROW))
         .select(col(ROW + ".*"));
   }
 
-  /** Source rows that insert a key, or are strictly newer than gold's row and differ from it. */
+  /**
+   * Source rows newer than what gold holds for their key: a new key, or strictly newer than
+   * gold's row by the total order; with deletes, also newer than the key's remembered delete.
+   */
   Dataset<Row> changedRows(SparkSession spark, Dataset<Row> latest, PartitionLiterals partitions) {
-    Dataset<Row> target = gold.read(spark);
     Optional<Column> literals = partitions.predicate(null);
+    Dataset<Row> target = gold.read(spark);
     if (literals.isPresent()) {
       target = target.where(literals.get());
     }
     target = target.select(columns(null, plan.comparedColumns())).withColumn(GOLD_PRESENT, lit(true));
-    return latest.as(SOURCE)
+    Dataset<Row> joined = latest.as(SOURCE)
         .join(target.as(TARGET), expr(plan.keyCondition()), "left_outer")
-        .where(expr(TARGET + "." + GOLD_PRESENT + " IS NULL OR (" + plan.updateCondition() + ")"))
-        .select(columns(SOURCE, plan.sourceColumns()));
+        .where(expr(TARGET + "." + GOLD_PRESENT + " IS NULL OR (" + plan.updateCondition() + ")"));
+    List<Column> selected = new java.util.ArrayList<>(List.of(columns(SOURCE, plan.sourceColumns())));
+    if (plan.deletes()) {
+      Dataset<Row> deletes = goldTable.deletes().read(spark);
+      if (literals.isPresent()) {
+        deletes = deletes.where(literals.get());
+      }
+      deletes = deletes.select(columns(null, plan.deleteColumns())).withColumn(GOLD_PRESENT, lit(true));
+      joined = joined
+          .join(deletes.as(DELETES), expr(plan.keyCondition(DELETES)), "left_outer")
+          .where(expr(DELETES + "." + GOLD_PRESENT + " IS NULL OR " + plan.newerCondition(DELETES)));
+      selected.add(col(SOURCE + "." + GoldPlan.DELETE));
+    }
+    return joined.select(selected.toArray(Column[]::new));
   }
 
   private Column insideMergeCall(long batchId, int attempt) {

@@ -21,9 +21,17 @@ import java.util.stream.Collectors;
  * that are not key columns), the source coordinates (for ordering and lineage), then
  * {@link TableSchemas#FIRST_INSERTED_AT} and {@link TableSchemas#LAST_CHANGED_AT}.
  *
- * <p>"Newer" compares the sequence columns left to right, a null being older than any value, the
- * same order the in-batch reduction uses. "Equal" compares only the value columns, null-safely:
- * the same reading sent twice under two offsets is one state, not a change.
+ * <p>"Newer" is one total order, the same inside a batch and against stored rows: the sequence
+ * columns left to right, a null being older than any value, then the Kafka offset (a key's records
+ * share a partition, so the offset orders them), then partition and topic, so that two records
+ * are never tied even when a key moved between partitions. Gold always holds a key's newest
+ * record by that order, whatever the batching. "Changed" compares only the value columns,
+ * null-safely: it decides {@link TableSchemas#LAST_CHANGED_AT}, never which record is stored, so
+ * a newer record with equal values still advances the stored sequence and coordinates.
+ *
+ * <p>{@code deleteWhen} (null for none) makes a source row a delete of its key. Deletes are
+ * remembered in the companion table {@link #DELETES_SUFFIX} (key and order of the newest delete
+ * of each deleted key), so that a late record older than a delete cannot bring the key back.
  */
 record GoldPlan(
     List<String> key,
@@ -31,7 +39,8 @@ record GoldPlan(
     List<String> partitionBy,
     List<NamedExpression> derived,
     List<String> values,
-    List<String> coordinates)
+    List<String> coordinates,
+    String deleteWhen)
     implements Serializable {
 
   /**
@@ -53,9 +62,15 @@ record GoldPlan(
           TableSchemas.SCHEMA_ID,
           TableSchemas.KAFKA_TIMESTAMP);
 
-  /** Breaks ties between rows whose sequence is equal, so the in-batch winner is deterministic. */
+  /** Orders rows whose sequence is equal, so the order is total: offset, partition, topic. */
   static final List<String> TIE_BREAKERS =
-      List.of(TableSchemas.TOPIC, TableSchemas.PARTITION, TableSchemas.OFFSET);
+      List.of(TableSchemas.OFFSET, TableSchemas.PARTITION, TableSchemas.TOPIC);
+
+  /** The column a batch row carries when deletes are on: true for a delete of its key. */
+  static final String DELETE = "__streamlake_delete";
+
+  /** Gold's companion table of remembered deletes: {@code <gold>_deletes}. */
+  static final String DELETES_SUFFIX = "deletes";
 
   GoldPlan {
     key = List.copyOf(key);
@@ -84,7 +99,12 @@ record GoldPlan(
         gold.partitionBy(),
         gold.derived(),
         List.copyOf(values),
-        List.copyOf(coordinates));
+        List.copyOf(coordinates),
+        gold.deleteWhen());
+  }
+
+  boolean deletes() {
+    return deleteWhen != null;
   }
 
   /** Every gold column that comes from the source row, in table order. */
@@ -98,12 +118,19 @@ record GoldPlan(
   /** The columns read from gold to decide whether a source row changes it. */
   List<String> comparedColumns() {
     Set<String> c = new LinkedHashSet<>(key);
-    c.addAll(sequence);
+    c.addAll(ordering());
     c.addAll(values);
     return List.copyOf(c);
   }
 
-  /** What orders two versions of one key: the sequence, then the Kafka coordinates. */
+  /** The remembered-deletes table's columns: the key, then the delete's place in the order. */
+  List<String> deleteColumns() {
+    Set<String> c = new LinkedHashSet<>(key);
+    c.addAll(ordering());
+    return List.copyOf(c);
+  }
+
+  /** The total order of two versions of one key: the sequence, then offset, partition, topic. */
   List<String> ordering() {
     Set<String> o = new LinkedHashSet<>(sequence);
     o.addAll(TIE_BREAKERS);
@@ -112,24 +139,37 @@ record GoldPlan(
 
   /** {@code t.k1 <=> s.k1 AND ...}: null-safe, as the in-batch grouping treats null as a key. */
   String keyCondition() {
+    return keyCondition(TARGET);
+  }
+
+  String keyCondition(String target) {
     return key.stream()
-        .map(k -> col(TARGET, k) + " <=> " + col(SOURCE, k))
+        .map(k -> col(target, k) + " <=> " + col(SOURCE, k))
         .collect(Collectors.joining(" AND "));
   }
 
-  /** The source row is strictly newer than the gold row by the sequence (nulls oldest). */
+  /** The source row is strictly newer than the target row by the total order (nulls oldest). */
   String newerCondition() {
+    return newerCondition(TARGET);
+  }
+
+  /** As {@link #newerCondition()}, against the row aliased {@code target}. */
+  static String newerCondition(List<String> ordering, String target) {
     String result = null;
-    for (int i = sequence.size() - 1; i >= 0; i--) {
-      String c = sequence.get(i);
+    for (int i = ordering.size() - 1; i >= 0; i--) {
+      String c = ordering.get(i);
       String s = col(SOURCE, c);
-      String t = col(TARGET, c);
+      String t = col(target, c);
       String greater = "coalesce(" + s + " > " + t + ", " + s + " IS NOT NULL AND " + t
           + " IS NULL)";
       result = result == null ? greater : greater + " OR (" + s + " <=> " + t + " AND (" + result
           + "))";
     }
     return "(" + result + ")";
+  }
+
+  String newerCondition(String target) {
+    return newerCondition(ordering(), target);
   }
 
   /** Some value column differs between source and gold (null-safe). */
@@ -144,12 +184,15 @@ record GoldPlan(
         + ")";
   }
 
-  /** The WHEN MATCHED condition: newer and different; anything else leaves the row alone. */
+  /** The WHEN MATCHED condition for an update: newer; anything else leaves the row alone. */
   String updateCondition() {
-    return newerCondition() + " AND " + valuesDiffer();
+    return newerCondition();
   }
 
-  /** SET for an update (target column -> source expression): all but key and first_inserted_at. */
+  /**
+   * SET for an update (target column -> source expression): all but key and first_inserted_at;
+   * last_changed_at only moves when a value changed.
+   */
   Map<String, String> updateSet() {
     Map<String, String> set = new LinkedHashMap<>();
     for (String c : values) {
@@ -158,7 +201,8 @@ record GoldPlan(
     for (String c : coordinates) {
       set.put(quote(c), col(SOURCE, c));
     }
-    set.put(quote(TableSchemas.LAST_CHANGED_AT), MERGE_TIME + "()");
+    set.put(quote(TableSchemas.LAST_CHANGED_AT), "CASE WHEN " + valuesDiffer() + " THEN "
+        + MERGE_TIME + "() ELSE " + col(TARGET, TableSchemas.LAST_CHANGED_AT) + " END");
     return set;
   }
 
@@ -178,12 +222,17 @@ record GoldPlan(
     String literals = partitionBy.stream()
         .map(p -> col(TARGET, p) + " IN (<the batch's values>)")
         .collect(Collectors.joining(" AND "));
-    return "MERGE INTO " + target + " t USING <batch: derived, newest per key, changed only> s"
+    String deleteClause = deletes()
+        ? " WHEN MATCHED AND s." + DELETE + " AND " + newerCondition() + " THEN DELETE" : "";
+    String upsert = deletes() ? " AND NOT s." + DELETE : "";
+    return "MERGE INTO " + target + " t USING <batch: derived, newest per key, newer only> s"
         + " ON " + keyCondition() + (literals.isEmpty() ? "" : " AND " + literals)
-        + " WHEN MATCHED AND " + updateCondition() + " THEN UPDATE SET "
+        + deleteClause
+        + " WHEN MATCHED" + upsert + " AND " + updateCondition() + " THEN UPDATE SET "
         + updateSet().entrySet().stream().map(e -> e.getKey() + " = " + e.getValue())
             .collect(Collectors.joining(", "))
-        + " WHEN NOT MATCHED THEN INSERT (" + String.join(", ", insertValues().keySet())
+        + " WHEN NOT MATCHED" + upsert + " THEN INSERT ("
+        + String.join(", ", insertValues().keySet())
         + ") VALUES (" + String.join(", ", insertValues().values()) + ")";
   }
 

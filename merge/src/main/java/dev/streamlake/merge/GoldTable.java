@@ -28,6 +28,9 @@ public final class GoldTable {
   /** The table property stage 3 sets on the gold tables it creates. */
   public static final String CHANGE_DATA_FEED = "delta.enableChangeDataFeed";
 
+  /** When the remembered delete was last moved: lineage for operators. */
+  static final String DELETED_AT = "deleted_at";
+
   private final GoldPlan plan;
   private final TableRef gold;
   private volatile boolean ready;
@@ -52,7 +55,20 @@ public final class GoldTable {
     } else {
       check(spark);
     }
+    if (plan.deletes()) {
+      StructType remembered = new StructType();
+      for (String c : plan.deleteColumns()) {
+        remembered = remembered.add(c, sourceSchema.apply(c).dataType(), true);
+      }
+      remembered = remembered.add(DELETED_AT, DataTypes.TimestampType, true);
+      deletes().ensureExists(spark, remembered, plan.partitionBy());
+    }
     ready = true;
+  }
+
+  /** The companion table of remembered deletes, next to gold. */
+  TableRef deletes() {
+    return gold.companion(GoldPlan.DELETES_SUFFIX);
   }
 
   private void create(SparkSession spark, StructType sourceSchema) {

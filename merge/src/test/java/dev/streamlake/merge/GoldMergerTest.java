@@ -106,21 +106,29 @@ class GoldMergerTest {
         reading("c", "2024-05-01T10:00:00Z", 11.0, 41),
         reading("c", "2024-05-01T10:00:00Z", 12.0, 42)), 0);
     long v0 = version();
-    // Across batches: the same record again, and the same values re-sent under a new offset.
-    GoldMerger.Outcome dup = m.merge(batch(spark, first,
-        reading("a", "2024-05-01T10:00:00Z", 20.0, 6)), 1);
+    Row firstChanged = lastChanged("a");
+    // Across batches: the same record again changes nothing, not even a commit.
+    GoldMerger.Outcome dup = m.merge(batch(spark, first), 1);
     assertThat(dup.changedRows()).isZero();
     assertThat(version()).isEqualTo(v0);
+    // The same values re-sent under a later offset: the record stored moves forward (it is
+    // newer by the total order), but its values did not change, so last_changed_at stays.
+    GoldMerger.Outcome resent = m.merge(batch(spark,
+        reading("a", "2024-05-01T10:00:00Z", 20.0, 6)), 2);
+    assertThat(resent.updated()).isEqualTo(1);
+    assertThat(Bronze.gold(spark, goldPath).get("a/2024-05-01").offset()).isEqualTo(6);
+    assertThat(lastChanged("a")).isEqualTo(firstChanged);
     // Equal timestamp, different value, higher offset: wins. Lower offset: loses.
-    m.merge(batch(spark, reading("a", "2024-05-01T10:00:00Z", 22.0, 7)), 2);
-    long v2 = version();
-    m.merge(batch(spark, reading("a", "2024-05-01T10:00:00Z", 25.0, 6)), 3);
-    assertThat(version()).isEqualTo(v2);
-    // A batch where one key changes and another arrives with equal values: a MERGE runs, but
-    // the equal key gets no change-feed entry and no file is rewritten for it.
+    m.merge(batch(spark, reading("a", "2024-05-01T10:00:00Z", 22.0, 7)), 3);
+    long v3 = version();
+    assertThat(lastChanged("a")).isNotEqualTo(firstChanged);
+    m.merge(batch(spark, reading("a", "2024-05-01T10:00:00Z", 25.0, 6)), 4);
+    assertThat(version()).isEqualTo(v3);
+    // A batch where one key is new and another is older than gold: the older one is filtered out
+    // before the MERGE, so no file holding it is rewritten.
     GoldMerger.Outcome mixed = m.merge(batch(spark,
-        reading("a", "2024-05-01T10:00:00Z", 22.0, 8),
-        reading("d", "2024-05-01T10:00:00Z", 1.0, 50)), 4);
+        reading("a", "2024-05-01T09:00:00Z", 22.0, 3),
+        reading("d", "2024-05-01T10:00:00Z", 1.0, 50)), 5);
     assertThat(mixed.inserted()).isEqualTo(1);
     assertThat(mixed.updated()).isZero();
 
@@ -131,11 +139,18 @@ class GoldMergerTest {
     assertThat(gold.get("c/2024-05-01").offset()).isEqualTo(42);
 
     List<String> aChanges = changeFeed("a");
+    long v2 = v0 + 1;
     assertThat(aChanges).containsExactlyInAnyOrder(
-        v0 + ":insert", v2 + ":update_preimage", v2 + ":update_postimage");
+        v0 + ":insert", v2 + ":update_preimage", v2 + ":update_postimage",
+        v3 + ":update_preimage", v3 + ":update_postimage");
     Map<String, String> lastMerge = lastOperationMetrics("MERGE");
     assertThat(lastMerge.get("numTargetFilesRemoved")).isEqualTo("0");
     assertThat(lastMerge.get("numTargetRowsUpdated")).isEqualTo("0");
+  }
+
+  private Row lastChanged(String sensor) {
+    return spark.read().format("delta").load(goldPath)
+        .where("sensor_id = '" + sensor + "'").select("last_changed_at").first();
   }
 
   @Test

@@ -18,7 +18,7 @@ class GoldPlanTest {
         "battery_pct", "status", "firmware", "pressure_hpa");
     assertThat(sensors.coordinates())
         .containsExactly("topic", "partition", "offset", "schema_id", "kafka_timestamp");
-    assertThat(sensors.ordering()).containsExactly("reading_ts", "offset", "topic", "partition");
+    assertThat(sensors.ordering()).containsExactly("reading_ts", "offset", "partition", "topic");
     assertThat(sensors.partitionBy()).containsExactly("reading_date");
   }
 
@@ -30,7 +30,12 @@ class GoldPlanTest {
         "(coalesce(s.`reading_ts` > t.`reading_ts`, s.`reading_ts` IS NOT NULL AND"
             + " t.`reading_ts` IS NULL) OR (s.`reading_ts` <=> t.`reading_ts` AND"
             + " (coalesce(s.`offset` > t.`offset`, s.`offset` IS NOT NULL AND t.`offset` IS"
-            + " NULL))))");
+            + " NULL) OR (s.`offset` <=> t.`offset` AND (coalesce(s.`partition` > t.`partition`,"
+            + " s.`partition` IS NOT NULL AND t.`partition` IS NULL) OR (s.`partition` <=>"
+            + " t.`partition` AND (coalesce(s.`topic` > t.`topic`, s.`topic` IS NOT NULL AND"
+            + " t.`topic` IS NULL))))))))");
+    // The update applies whenever the source is newer: values decide only last_changed_at.
+    assertThat(sensors.updateCondition()).isEqualTo(sensors.newerCondition());
     // Values only: a re-sent reading under another offset is not a change.
     assertThat(sensors.valuesDiffer())
         .startsWith("NOT (t.`reading_ts` <=> s.`reading_ts` AND")
@@ -40,7 +45,8 @@ class GoldPlanTest {
     assertThat(sensors.updateSet())
         .doesNotContainKeys("`sensor_id`", "`reading_date`", "`first_inserted_at`")
         .containsEntry("`offset`", "s.`offset`")
-        .containsEntry("`last_changed_at`", GoldPlan.MERGE_TIME + "()");
+        .containsEntry("`last_changed_at`", "CASE WHEN " + sensors.valuesDiffer() + " THEN "
+            + GoldPlan.MERGE_TIME + "() ELSE t.`last_changed_at` END");
     assertThat(sensors.insertValues().keySet()).endsWith("`first_inserted_at`",
         "`last_changed_at`");
     assertThat(sensors.describeMerge("delta.`/lake/gold`"))
@@ -59,7 +65,7 @@ class GoldPlanTest {
     GoldPlan plan = GoldPlan.of(PipelineConfig.load(config.toString()));
     assertThat(plan.keyCondition()).isEqualTo("t.`sensor_id` <=> s.`sensor_id`");
     assertThat(plan.values()).contains("reading_ts").doesNotContain("pressure_hpa");
-    assertThat(plan.newerCondition()).doesNotContain("reading_ts");
+    assertThat(plan.newerCondition()).doesNotContain("reading_ts").contains("`partition`");
     assertThat(plan.describeMerge("g")).doesNotContain(" IN (");
   }
 }
