@@ -85,6 +85,56 @@ class ClassifyPartitionTest {
         .hasMessageContaining("schema id 2");
   }
 
+  @Test
+  void aGoodRowKeepsItsKafkaKeyAndIsNoTombstone() {
+    InternalRow good = converter.convert(input(8, Payloads.v2(Payloads.full())));
+    assertThat(good.getBinary(layout.out(TableSchemas.KAFKA_KEY))).isEqualTo(key(8));
+    assertThat(good.getBoolean(layout.out(TableSchemas.TOMBSTONE))).isFalse();
+  }
+
+  @Test
+  void aTombstoneIsABronzeDeleteOnlyWhenThePipelineSaysSoAndHasAKey() {
+    // Without a delete condition a tombstone stays the dead letter it always was.
+    InternalRow plain = converter.convert(input(3, null));
+    assertThat(plain.getUTF8String(layout.out(ClassifiedRowLayout.ERROR_CODE)).toString())
+        .isEqualTo("EMPTY_PAYLOAD");
+
+    Rules deletes = Rules.bind(TestSpark.session(), sensor.rules(), "tombstone",
+        layout.bronzeSchema());
+    ClassifyPartition.Converter c =
+        new ClassifyPartition.Converter(layout, real, deletes, BATCH_MICROS);
+    InternalRow delete = c.convert(input(4, null));
+    assertThat(delete.isNullAt(layout.out(ClassifiedRowLayout.ERROR_CODE)))
+        .as("the rules, which a tombstone has no fields for, are not applied").isTrue();
+    assertThat(delete.getBoolean(layout.out(TableSchemas.TOMBSTONE))).isTrue();
+    assertThat(delete.getBinary(layout.out(TableSchemas.KAFKA_KEY))).isEqualTo(key(4));
+    assertThat(delete.isNullAt(layout.out("sensor_id"))).isTrue();
+    assertThat(delete.isNullAt(layout.out(TableSchemas.SCHEMA_ID))).isTrue();
+
+    // A tombstone without a key deletes nothing: a dead letter still.
+    InternalRow keyless = input(5, null);
+    keyless.setNullAt(layout.in(TableSchemas.KEY));
+    assertThat(c.convert(keyless).getUTF8String(layout.out(ClassifiedRowLayout.ERROR_CODE))
+        .toString()).isEqualTo("EMPTY_PAYLOAD");
+
+    // A condition that does not hold for a tombstone (deletes come as op fields) keeps the
+    // tombstone a dead letter.
+    Rules byField = Rules.bind(TestSpark.session(), sensor.rules(), "status = 'DELETED'",
+        layout.bronzeSchema());
+    InternalRow notADelete =
+        new ClassifyPartition.Converter(layout, real, byField, BATCH_MICROS).convert(input(6, null));
+    assertThat(notADelete.getUTF8String(layout.out(ClassifiedRowLayout.ERROR_CODE)).toString())
+        .isEqualTo("EMPTY_PAYLOAD");
+  }
+
+  @Test
+  void aBadDeleteConditionIsAConfigErrorNamingTheSetting() {
+    assertThatThrownBy(() -> Rules.bind(TestSpark.session(), sensor.rules(), "no_such_column",
+        layout.bronzeSchema()))
+        .isInstanceOf(dev.streamlake.common.ConfigException.class)
+        .hasMessageContaining("pipeline setting gold.deleteWhen (no_such_column)");
+  }
+
   private InternalRow input(long offset, byte[] value) {
     Object[] in = new Object[layout.inputSchema().size()];
     in[layout.in(TableSchemas.KEY)] = key(offset);

@@ -60,6 +60,50 @@ class AllInOneIT {
   }
 
   @Test
+  void tombstonesDeleteGoldRowsWhenThePipelineSaysSo() throws Exception {
+    String topic = TestKafka.uniqueTopic("all-in-one-deletes");
+    TestKafka.createTopic(topic, 1);
+    // Gold keyed on the Kafka key, so a tombstone (no fields) still names its row.
+    java.nio.file.Path pipeline = lake.resolve("deletes.json");
+    java.nio.file.Files.writeString(pipeline, """
+        {"name": "sensor_readings", "topic": "%s",
+         "schemas": {"directory": "classpath:schemas/sensor_readings", "readerId": 2},
+         "gold": {"key": ["sensor"], "sequence": ["offset"], "partitionBy": [],
+                  "derived": [{"name": "sensor", "expression": "CAST(kafka_key AS STRING)"}],
+                  "deleteWhen": "tombstone"}}
+        """.formatted(topic));
+    Instant day = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(1, ChronoUnit.DAYS);
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    records.add(reading(topic, Reading.of("s-1", day.plusSeconds(60), 20.0)));
+    records.add(reading(topic, Reading.of("s-2", day.plusSeconds(60), 5.0)));
+    records.add(new ProducerRecord<>(topic, bytes("s-1"), null));  // deletes s-1
+    records.add(new ProducerRecord<>(topic, null, null));  // no key: deletes nothing
+    records.add(reading(topic, Reading.of("s-3", day.plusSeconds(60), 7.0)));
+    records.add(new ProducerRecord<>(topic, bytes("s-3"), null));
+    records.add(reading(topic, Reading.of("s-3", day.plusSeconds(120), 8.0)));  // back again
+    TestKafka.produce(records);
+
+    String[] base = args(topic, "availableNow");
+    String[] withConfig = java.util.Arrays.copyOf(base, base.length + 2);
+    withConfig[base.length] = "--config";
+    withConfig[base.length + 1] = pipeline.toString();
+    AllInOneConfig config = AllInOneConfig.fromArgs(withConfig);
+    AllInOneJob.run(spark, config);
+
+    var s = config.merge().settings();
+    assertThat(s.raw().read(spark).count()).isEqualTo(7);
+    // The two keyed tombstones are bronze rows; only the keyless one is a dead letter.
+    assertThat(s.bronze().read(spark).where("tombstone").count()).isEqualTo(2);
+    assertThat(s.bronze().read(spark).where("NOT tombstone").count()).isEqualTo(4);
+    List<Row> dead = s.deadLetter().read(spark).collectAsList();
+    assertThat(dead).hasSize(1);
+    assertThat(dead.get(0).<String>getAs("error_code")).isEqualTo("EMPTY_PAYLOAD");
+    List<Row> gold = s.gold().read(spark).orderBy("sensor").collectAsList();
+    assertThat(gold).extracting(r -> r.<String>getAs("sensor") + "=" + r.<Double>getAs("temperature_c"))
+        .containsExactly("s-2=5.0", "s-3=8.0");
+  }
+
+  @Test
   void whenOneQueryFailsTheDriverStopsTheOthersAndFailsNamingIt() throws Exception {
     String topic = TestKafka.uniqueTopic("all-in-one-poison");
     TestKafka.createTopic(topic, 1);

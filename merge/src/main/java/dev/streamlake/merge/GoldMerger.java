@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.struct;
 
+import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.IdempotentWrites;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
 import dev.streamlake.common.TableRef;
@@ -298,6 +299,34 @@ final class GoldMerger {
       }
     }
     return schema;
+  }
+
+  /**
+   * Plans a batch over an empty bronze frame, so that a derived column or a delete condition
+   * that does not fit bronze stops stage 3 at start, naming the setting, rather than failing
+   * its first batch.
+   */
+  void checkAgainst(SparkSession spark, StructType bronze) {
+    Dataset<Row> empty = spark.createDataFrame(List.of(), bronze);
+    try {
+      latestPerKey(empty).schema();
+    } catch (Exception e) { // Spark's AnalysisException is checked, though Scala does not say so
+      throw new ConfigException("The pipeline's gold.derived or gold.deleteWhen does not fit"
+          + " bronze's columns " + List.of(bronze.fieldNames()) + ": "
+          + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
+    }
+    if (plan.deletes()) {
+      Dataset<Row> derived = empty;
+      for (NamedExpression d : plan.derived()) {
+        derived = derived.withColumn(d.name(), expr(d.expression()));
+      }
+      var type = derived.select(expr(plan.deleteWhen())).schema().fields()[0].dataType();
+      if (!type.equals(DataTypes.BooleanType)) {
+        throw new ConfigException("Invalid pipeline setting gold.deleteWhen ("
+            + plan.deleteWhen() + "): it is of type " + type.simpleString()
+            + ", but it must be a condition (boolean) on the bronze row");
+      }
+    }
   }
 
   /** Derived columns, then the newest row per key; columns in gold's source-column order. */

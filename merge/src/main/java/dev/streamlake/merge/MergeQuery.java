@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,10 +34,10 @@ public final class MergeQuery {
   static StreamingQuery start(SparkSession spark, MergeConfig config, GoldMerger merger)
       throws TimeoutException {
     StageSettings settings = config.settings();
+    StructType bronzeSchema = TableSchemas.bronze(settings.pipeline().readerSchema());
+    merger.checkAgainst(spark, bronzeSchema);
     // Bronze's shape is the pipeline's contract, so stage 3 can start before stage 2 ran.
-    settings.bronze().ensureExists(spark,
-        TableSchemas.bronze(settings.pipeline().readerSchema()),
-        List.of(TableSchemas.INGEST_DATE));
+    settings.bronze().ensureExists(spark, bronzeSchema, List.of(TableSchemas.INGEST_DATE));
     Dataset<Row> bronze =
         settings.bronze().readStream(
             spark, Map.of("maxFilesPerTrigger", Integer.toString(config.maxFilesPerTrigger())));

@@ -163,6 +163,24 @@ class GoldOrderTest {
     }
   }
 
+  @Test
+  void aDeleteConditionThatDoesNotFitBronzeStopsStageThreeAtStart() throws Exception {
+    for (String[] bad : new String[][] {
+        {"no_such_column", "does not fit bronze's columns"},
+        {"sensor_id", "it is of type string, but it must be a condition (boolean)"}}) {
+      Path lake = dir.resolve("bad-" + bad[0]);
+      Files.createDirectories(lake);
+      Path pipeline = lake.resolve("pipeline.json");
+      Files.writeString(pipeline, PIPELINE.replace("tombstone OR status = 'GONE'", bad[0]));
+      MergeConfig config = MergeConfig.fromArgs(new String[] {"--lake", lake.toString(),
+          "--config", pipeline.toString(), "--trigger", "availableNow"});
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> MergeQuery.start(spark, config))
+          .isInstanceOf(dev.streamlake.common.ConfigException.class)
+          .hasMessageContaining(bad[1]);
+      assertThat(Files.exists(lake.resolve("bronze"))).as("nothing created").isFalse();
+    }
+  }
+
   /** Each bronze commit one batch of the real stage-3 query; gold as key -> compared columns. */
   private Map<String, String> run(Path lake, List<List<Rec>> batches) throws Exception {
     Files.createDirectories(lake);
