@@ -247,6 +247,17 @@ public record PipelineConfig(
                   + " row was first inserted / last changed; rename the field or derived column.");
         }
       }
+      if (gold.history() == History.SCD2) {
+        for (String reserved : List.of(TableSchemas.VALID_FROM, TableSchemas.VALID_TO,
+            TableSchemas.IS_CURRENT, TableSchemas.IS_DELETE)) {
+          if (goldSource.contains(reserved)) {
+            throw new ConfigException(
+                "Invalid pipeline config: column '" + reserved + "' is reserved in gold with"
+                    + " gold.history scd2 (each version's validity and the delete flag of a"
+                    + " stored record); rename the field or derived column.");
+          }
+        }
+      }
       List<String> key = columns(prefix, "gold.key", gold.key(), goldSource, true);
       List<String> sequence = columns(prefix, "gold.sequence", gold.sequence(), goldSource, true);
       List<String> partitionBy =

@@ -52,6 +52,12 @@ public final class TableSchemas {
   public static final String FIRST_INSERTED_AT = "first_inserted_at";
   public static final String LAST_CHANGED_AT = "last_changed_at";
 
+  // Gold with gold.history scd2: each version's validity, and the delete flag of a stored record.
+  public static final String VALID_FROM = "valid_from";
+  public static final String VALID_TO = "valid_to";
+  public static final String IS_CURRENT = "is_current";
+  public static final String IS_DELETE = "is_delete";
+
   /** Bronze columns besides the decoded fields. */
   public static final List<String> BRONZE_METADATA_COLUMNS =
       List.of(SCHEMA_ID, TOPIC, PARTITION, OFFSET, KAFKA_TIMESTAMP, INGEST_DATE, DESERIALIZED_AT,

@@ -1,11 +1,13 @@
 package dev.streamlake.merge;
 
+import dev.streamlake.common.PipelineConfig.History;
 import dev.streamlake.common.SparkApi;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableSchemas;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -28,10 +30,21 @@ public final class MergeQuery {
     SparkApi.requireClassic(spark, "merge", "each micro-batch caches its rows (persist), makes"
         + " its MERGE idempotent through session settings (spark.databricks.delta.write.txnAppId"
         + " and txnVersion) and reads the streaming query id from the SparkContext");
+    if (config.settings().pipeline().gold().history() == History.SCD2) {
+      HistoryMerger history = HistoryMerger.forConfig(config);
+      return start(spark, config, history.asBatchFunction(), history.describe());
+    }
     return start(spark, config, GoldMerger.forConfig(config));
   }
 
   static StreamingQuery start(SparkSession spark, MergeConfig config, GoldMerger merger)
+      throws TimeoutException {
+    return start(spark, config, merger.asBatchFunction(),
+        GoldPlan.of(config.settings().pipeline()).describeMerge(config.settings().gold().sqlName()));
+  }
+
+  static StreamingQuery start(SparkSession spark, MergeConfig config,
+      VoidFunction2<Dataset<Row>, Long> mergeBatch, String description)
       throws TimeoutException {
     StageSettings settings = config.settings();
     StructType bronzeSchema = TableSchemas.bronze(settings.pipeline().readerSchema());
@@ -42,14 +55,13 @@ public final class MergeQuery {
         settings.bronze().readStream(
             spark, Map.of("maxFilesPerTrigger", Integer.toString(config.maxFilesPerTrigger())));
     String name = settings.queryName(QUERY);
-    LOG.info("Query {}: {}", name,
-        GoldPlan.of(settings.pipeline()).describeMerge(settings.gold().sqlName()));
+    LOG.info("Query {}: {}", name, description);
     StreamingQuery query =
         bronze.writeStream()
             .queryName(name)
             .option("checkpointLocation", settings.checkpoint(QUERY))
             .trigger(settings.trigger().toTrigger())
-            .foreachBatch(merger.asBatchFunction())
+            .foreachBatch(mergeBatch)
             .start();
     LOG.info("Query {} started: {} -> {} (trigger {}, checkpoint {}, app id {})", name,
         settings.bronze(), settings.gold(), settings.trigger(), settings.checkpoint(QUERY),
