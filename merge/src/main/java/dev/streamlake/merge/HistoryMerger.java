@@ -77,6 +77,7 @@ final class HistoryMerger {
   private static final String LATEST = "__streamlake_latest";
   private static final String DELETES = "__streamlake_deletes";
   private static final String FROM = "__streamlake_from";
+  static final String LAST_COMMIT_VERSION = "spark.databricks.delta.lastCommitVersionInSession";
 
   /** One table's part in a batch: rows inserted or updated, rows deleted, write skipped. */
   record TableChange(long upserted, long deleted, boolean replaySkipped) {
@@ -199,14 +200,15 @@ final class HistoryMerger {
           versions.where(col(null, HistoryPlan.IS_CURRENT))
               .select(columns(null, plan.currentColumns())),
           plan.currentColumns(), plan.key(), keys, partitions, batchId, txnAppId);
-      long pointsBefore = version(spark, tables.points);
       // Last: a batch that failed before this line finds its records missing and redoes it all.
       var writer = fresh.select(columns(null, plan.pointColumns())).write().format("delta")
           .mode("append")
           .option("txnAppId", txnAppId)
           .option("txnVersion", batchId);
+      // Delta sets it on every commit of the session, and not when it skips a replayed write.
+      spark.conf().unset(LAST_COMMIT_VERSION);
       tables.points.write(writer);
-      boolean pointsSkipped = version(spark, tables.points) == pointsBefore;
+      boolean pointsSkipped = spark.conf().getOption(LAST_COMMIT_VERSION).isEmpty();
       written(tables.points);
       return new Outcome(batchId, newRecords, keyCount, history, current, pointsSkipped, attempt);
     } finally {
@@ -380,10 +382,6 @@ final class HistoryMerger {
     if (afterWrite != null) {
       afterWrite.accept(table);
     }
-  }
-
-  private static long version(SparkSession spark, TableRef table) {
-    return table.deltaTable(spark).history(1).first().getLong(0);
   }
 
   private static Dataset<Row> pruned(Dataset<Row> table, PartitionLiterals partitions) {

@@ -116,6 +116,10 @@ final class History {
     }
   }
 
+  static org.apache.spark.sql.Dataset<Row> batch(SparkSession spark, List<Rec> records) {
+    return spark.createDataFrame(records.stream().map(Rec::row).toList(), SCHEMA);
+  }
+
   /** A version as the tests compare it: millis for times, the opening record's coordinates. */
   record Version(String key, String status, double temperature, String openedBy, Long validFrom,
       Long validTo, boolean current) {}
