@@ -116,6 +116,24 @@ class PipelineConfigTest {
   }
 
   @Test
+  void historyColumnNamesAreReservedOnlyWithScd2() throws IOException {
+    String gold = """
+        {"name": "p", "topic": "t",
+         "schemas": {"directory": "classpath:schemas/sensor_readings", "readerId": 2},
+         "gold": {"key": ["sensor_id"], "sequence": ["reading_ts"], %s
+                  "derived": [{"name": "valid_to", "expression": "reading_ts"}]}}
+        """;
+    Path history = write(gold.formatted("\"history\": \"scd2\","));
+    assertThatThrownBy(() -> PipelineConfig.load(history.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid pipeline config: column 'valid_to' is reserved in gold with"
+            + " gold.history scd2 (each version's validity and the delete flag of a stored"
+            + " record); rename the field or derived column.");
+    Path latest = write(gold.formatted(""));
+    assertThat(PipelineConfig.load(latest.toString()).gold().derived()).hasSize(1);
+  }
+
+  @Test
   void aReaderFieldOfATypeSparkCannotHoldIsRefusedAtParsing() throws IOException {
     Path f = pipelineReadingIdAnd("""
         {"name": "t", "type": {"type": "long", "logicalType": "timestamp-nanos"}}""");
