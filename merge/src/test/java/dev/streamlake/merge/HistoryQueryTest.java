@@ -46,7 +46,7 @@ class HistoryQueryTest {
   void eachBronzeCommitIsABatchAndTheHistoryIsTheModelsAndAReplayChangesNothing()
       throws Exception {
     List<Rec> all = HistoryMergerTest.ARRIVALS;
-    int perCommit = 10;
+    int perCommit = 11;
     for (int from = 0; from < all.size(); from += perCommit) {
       List<Rec> commit = all.subList(from, Math.min(all.size(), from + perCommit));
       History.batch(spark, commit).coalesce(1).write().format("delta").mode("append")
