@@ -8,9 +8,7 @@ import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -37,8 +35,7 @@ import java.util.stream.Collectors;
  * <p>The points table keeps every record gold has seen (its identity is the Kafka coordinates), so
  * a late record can be put in its place exactly, even between records a version collapsed.
  */
-record HistoryPlan(GoldPlan gold, List<String> tracked, String deleteWhen)
-    implements Serializable {
+record HistoryPlan(GoldPlan gold, List<String> tracked) implements Serializable {
 
   static final String VALID_FROM = TableSchemas.VALID_FROM;
   static final String VALID_TO = TableSchemas.VALID_TO;
@@ -47,15 +44,8 @@ record HistoryPlan(GoldPlan gold, List<String> tracked, String deleteWhen)
   static final String IS_DELETE = TableSchemas.IS_DELETE;
 
   /** Suffixes of the tables next to gold: its current state, and the records it was built from. */
-  static final String CURRENT_SUFFIX = "_current";
-  static final String POINTS_SUFFIX = "_points";
-
-  /**
-   * Ties after the sequence: the Kafka offset, then partition, then topic. Offsets first, as a
-   * topic-partition's records are ordered by them and records of one key usually share one.
-   */
-  static final List<String> TIE_BREAKERS =
-      List.of(TableSchemas.OFFSET, TableSchemas.PARTITION, TableSchemas.TOPIC);
+  static final String CURRENT_SUFFIX = "current";
+  static final String POINTS_SUFFIX = "points";
 
   HistoryPlan {
     tracked = List.copyOf(tracked);
@@ -66,7 +56,12 @@ record HistoryPlan(GoldPlan gold, List<String> tracked, String deleteWhen)
     GoldPlan plan = GoldPlan.of(pipeline);
     List<String> tracked =
         settings.trackedColumns().isEmpty() ? plan.values() : settings.trackedColumns();
-    return new HistoryPlan(plan, tracked, settings.deleteWhen());
+    return new HistoryPlan(plan, tracked);
+  }
+
+  /** A condition on the bronze row (after the derived columns) that deletes its key, or null. */
+  String deleteWhen() {
+    return gold.deleteWhen();
   }
 
   List<String> key() {
@@ -77,11 +72,12 @@ record HistoryPlan(GoldPlan gold, List<String> tracked, String deleteWhen)
     return gold.partitionBy();
   }
 
-  /** The one total order of a key's records: the sequence (nulls oldest), then the ties. */
+  /**
+   * The one total order of a key's records, the latest-state merge's: the sequence (nulls
+   * oldest), then offset, partition, topic.
+   */
   List<String> ordering() {
-    Set<String> o = new LinkedHashSet<>(gold.sequence());
-    o.addAll(TIE_BREAKERS);
-    return List.copyOf(o);
+    return gold.ordering();
   }
 
   /** The column whose values {@code valid_from} and {@code valid_to} hold. */
@@ -130,20 +126,11 @@ record HistoryPlan(GoldPlan gold, List<String> tracked, String deleteWhen)
   }
 
   static TableRef current(TableRef gold) {
-    return sibling(gold, CURRENT_SUFFIX);
+    return gold.companion(CURRENT_SUFFIX);
   }
 
   static TableRef points(TableRef gold) {
-    return sibling(gold, POINTS_SUFFIX);
-  }
-
-  /** {@code <gold>_suffix}: next to a path table, or in the same schema as a catalog table. */
-  static TableRef sibling(TableRef gold, String suffix) {
-    String name = gold.name();
-    while (gold.isPath() && name.length() > 1 && name.endsWith("/")) {
-      name = name.substring(0, name.length() - 1);
-    }
-    return new TableRef(name + suffix, gold.isPath());
+    return gold.companion(POINTS_SUFFIX);
   }
 
   /** For the start-up log. */
@@ -151,7 +138,7 @@ record HistoryPlan(GoldPlan gold, List<String> tracked, String deleteWhen)
     return "SCD2 history in " + goldTable + " (versions by " + tracked + ", ordered by "
         + ordering().stream().map(GoldPlan::quote).collect(Collectors.joining(", "))
         + ", valid_from/valid_to from " + quote(validityColumn())
-        + (deleteWhen == null ? "" : ", deletes where " + deleteWhen)
+        + (deleteWhen() == null ? "" : ", deletes where " + deleteWhen())
         + "), current state in " + current(goldTable) + ", records in " + points(goldTable);
   }
 }

@@ -263,12 +263,12 @@ class HistoryMergerTest {
   }
 
   String current() {
-    return gold + HistoryPlan.CURRENT_SUFFIX;
+    return gold + "_current";
   }
 
   /** Versions of history, current state and records tables. */
   long[] versions() {
-    return new long[] {version(gold), version(current()), version(gold + HistoryPlan.POINTS_SUFFIX)};
+    return new long[] {version(gold), version(current()), version(gold + "_points")};
   }
 
   static long version(String path) {

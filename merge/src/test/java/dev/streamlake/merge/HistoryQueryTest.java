@@ -56,7 +56,7 @@ class HistoryQueryTest {
     runAvailableNow();
 
     assertThat(History.gold(spark, gold)).isEqualTo(History.expected(all));
-    assertThat(History.current(spark, gold + HistoryPlan.CURRENT_SUFFIX))
+    assertThat(History.current(spark, gold + "_current"))
         .isEqualTo(History.expectedCurrent(all));
 
     // Lose the record that the last batch finished, as if the driver died right after its
@@ -78,8 +78,8 @@ class HistoryQueryTest {
   }
 
   long[] versions() {
-    return new long[] {version(gold), version(gold + HistoryPlan.CURRENT_SUFFIX),
-        version(gold + HistoryPlan.POINTS_SUFFIX)};
+    return new long[] {version(gold), version(gold + "_current"),
+        version(gold + "_points")};
   }
 
   static long version(String path) {
