@@ -32,23 +32,26 @@ public final class MergeQuery {
         + " and txnVersion) and reads the streaming query id from the SparkContext");
     if (config.settings().pipeline().gold().history() == History.SCD2) {
       HistoryMerger history = HistoryMerger.forConfig(config);
-      return start(spark, config, history.asBatchFunction(), history.describe());
+      // The latest-state merger only checks gold.derived and gold.deleteWhen, which scd2 shares.
+      return start(spark, config, GoldMerger.forConfig(config), history.asBatchFunction(),
+          history.describe());
     }
     return start(spark, config, GoldMerger.forConfig(config));
   }
 
   static StreamingQuery start(SparkSession spark, MergeConfig config, GoldMerger merger)
       throws TimeoutException {
-    return start(spark, config, merger.asBatchFunction(),
+    return start(spark, config, merger, merger.asBatchFunction(),
         GoldPlan.of(config.settings().pipeline()).describeMerge(config.settings().gold().sqlName()));
   }
 
-  static StreamingQuery start(SparkSession spark, MergeConfig config,
+  /** {@code checks} checks the pipeline's gold settings against bronze before the query starts. */
+  static StreamingQuery start(SparkSession spark, MergeConfig config, GoldMerger checks,
       VoidFunction2<Dataset<Row>, Long> mergeBatch, String description)
       throws TimeoutException {
     StageSettings settings = config.settings();
     StructType bronzeSchema = TableSchemas.bronze(settings.pipeline().readerSchema());
-    merger.checkAgainst(spark, bronzeSchema);
+    checks.checkAgainst(spark, bronzeSchema);
     // Bronze's shape is the pipeline's contract, so stage 3 can start before stage 2 ran.
     settings.bronze().ensureExists(spark, bronzeSchema, List.of(TableSchemas.INGEST_DATE));
     Dataset<Row> bronze =
