@@ -164,7 +164,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   /** Bronze's commit of the batch, which fixes its split; the batch's counts are its metadata. */
   private void writeBronze(Dataset<Row> classified, String txnAppId, long batchId,
       String commitMetadata) {
-    append(layout.bronzeRows(classified), bronze, txnAppId, batchId, true, commitMetadata);
+    append(layout.bronzeRows(classified), bronze, txnAppId, batchId, commitMetadata);
   }
 
   /**
@@ -182,7 +182,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     }
     try {
       append(layout.deadLetterRows(classified.where(not(ClassifiedRowLayout.isGood())), stage),
-          deadLetter, txnAppId, batchId, false, null);
+          deadLetter, txnAppId, batchId, null);
     } catch (Exception e) { // Spark's SparkException is checked, though Scala does not say so
       if (!ClassificationSealedException.causedBy(e)) {
         throw e;
@@ -222,7 +222,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
               reclassified(notInBronze.where(ClassifiedRowLayout.isGood()), batch, batchId,
                   batchMicros));
         }
-        append(deadLetters, deadLetter, txnAppId, batchId, false, null);
+        append(deadLetters, deadLetter, txnAppId, batchId, null);
       }
       LOG.info("{} batch {} written: {} rows to {}, {} rows to {}", queryName, batchId,
           counts.rows() - failed - conflicts, bronze, failed + conflicts, deadLetter);
@@ -276,8 +276,13 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     return raw.select(columns.toArray(Column[]::new));
   }
 
+  /**
+   * No schema merging: the query's start gave bronze every column its rows have
+   * (TableEvolution), so a write whose columns differ from the table's is a bug that must fail,
+   * not a change to make to the table mid-stream.
+   */
   private static void append(Dataset<Row> rows, TableRef table, String txnAppId, long batchId,
-      boolean mergeSchema, String userMetadata) {
+      String userMetadata) {
     DataFrameWriter<Row> writer =
         rows.write()
             .format("delta")
@@ -285,10 +290,6 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
             .partitionBy(TableSchemas.INGEST_DATE)
             .option("txnAppId", txnAppId)
             .option("txnVersion", batchId);
-    if (mergeSchema) {
-      // A newer reader schema adds its fields to bronze, as Avro resolution adds them to records.
-      writer = writer.option("mergeSchema", "true");
-    }
     if (userMetadata != null) {
       writer = writer.option("userMetadata", userMetadata);
     }

@@ -2,6 +2,7 @@ package dev.streamlake.deserialize;
 
 import dev.streamlake.common.SparkApi;
 import dev.streamlake.common.StageSettings;
+import dev.streamlake.common.TableEvolution;
 import dev.streamlake.common.TableSchemas;
 import dev.streamlake.common.WriterDefaults;
 import java.util.List;
@@ -54,6 +55,11 @@ public final class DeserializeQuery {
     List<String> byIngestDate = List.of(TableSchemas.INGEST_DATE);
     s.raw().ensureExists(spark, TableSchemas.raw(), byIngestDate, TableSchemas.rawProperties());
     s.bronze().ensureExists(spark, bronzeSchema, byIngestDate);
+    // A reader schema with a new field, or a bronze made by an older version of this code, gets
+    // its missing columns here, before the query starts: every bronze write of the query then
+    // has the same columns, and stage 3 meets one schema change, now, not one mid-stream.
+    TableEvolution.addMissingColumns(spark, s.bronze(), bronzeSchema,
+        "the pipeline's reader schema (id " + s.pipeline().schemas().readerId() + ")");
     s.deadLetter().ensureExists(spark, TableSchemas.deadLetter(), byIngestDate);
 
     Dataset<Row> raw = s.raw().readStream(spark, config.sourceOptions());

@@ -113,6 +113,17 @@ final class GoldMerger {
         null);
   }
 
+  /**
+   * At the query's start: creates gold, or brings an existing gold up to this plan's columns
+   * ({@link GoldTable#ensure}). The columns' types are those a batch of bronze in the contract's
+   * shape gets, derived columns included; analysing an empty frame runs no job.
+   */
+  void prepareGold(SparkSession spark, StructType bronzeContract, String readerSchema) {
+    StructType sourceSchema =
+        sourceSchema(latestPerKey(spark.createDataFrame(List.<Row>of(), bronzeContract)));
+    goldTable.ensure(spark, sourceSchema, readerSchema);
+  }
+
   /** The {@code foreachBatch} function. */
   VoidFunction2<Dataset<Row>, Long> asBatchFunction() {
     return (batch, batchId) ->
@@ -139,7 +150,7 @@ final class GoldMerger {
           PartitionLiterals.of(latest, plan.partitionBy(), maxPartitionLiterals, batchId, gold);
       boolean empty = plan.partitionBy().isEmpty() ? latest.isEmpty() : partitions.isEmpty();
       if (empty) {
-        goldTable.ensure(spark, sourceSchema(latest));
+        goldTable.ensure(spark, sourceSchema(latest), "the pipeline's reader schema");
         LOG.info("Merge batch {} into {}: no rows", batchId, gold);
         return new Outcome(batchId, 0, 0, 0, 0, false, 0);
       }
@@ -176,7 +187,7 @@ final class GoldMerger {
   private Outcome mergeOnce(
       SparkSession spark, Dataset<Row> latest, PartitionLiterals partitions, long batchId,
       String txnAppId, int attempt) {
-    goldTable.ensure(spark, sourceSchema(latest));
+    goldTable.ensure(spark, sourceSchema(latest), "the pipeline's reader schema");
     Dataset<Row> computed = changedRows(spark, latest, partitions);
     // With deletes, a second MERGE reads the changes after the first one wrote gold. Delta plans
     // a MERGE's source again on the newest snapshots, so the cache would be bypassed and the

@@ -1,6 +1,7 @@
 package dev.streamlake.merge;
 
 import dev.streamlake.common.PipelineConfig;
+import dev.streamlake.common.TableEvolution;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import io.delta.tables.DeltaTableBuilder;
@@ -16,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gold table as stage 3 creates it: the source columns, then the audit times, partitioned as
- * the pipeline says, with the change data feed on. A table that already exists is checked once
- * and only warned about, since stage 3 merges into it correctly either way.
+ * the pipeline says, with the change data feed on. An existing table's layout is checked once
+ * and only warned about, since stage 3 merges into it correctly either way; its columns are
+ * brought up to the plan's (see {@link #ensure}).
  *
  * <p>Public only for code that builds a gold table without merging it up (the benchmarks), so
  * that it lays gold out as stage 3 would.
@@ -45,8 +47,13 @@ public final class GoldTable {
     return GoldPlan.of(pipeline).sourceColumns();
   }
 
-  /** Creates gold on first use; checks the layout of an existing one once. */
-  void ensure(SparkSession spark, StructType sourceSchema) {
+  /**
+   * Creates gold on first use; checks the layout of an existing one once and adds the columns
+   * this plan writes that it lacks (a new reader schema field, a new derived column). A gold
+   * column the plan no longer writes, or one whose type changed, stops the stage
+   * ({@link TableEvolution}). {@code readerSchema} names the plan's reader schema for messages.
+   */
+  void ensure(SparkSession spark, StructType sourceSchema, String readerSchema) {
     if (ready) {
       return;
     }
@@ -54,6 +61,8 @@ public final class GoldTable {
       create(spark, sourceSchema);
     } else {
       check(spark);
+      TableEvolution.addMissingColumns(spark, gold, schema(sourceSchema),
+          readerSchema + " and gold's derived columns");
     }
     if (plan.deletes()) {
       StructType remembered = new StructType();
@@ -71,16 +80,20 @@ public final class GoldTable {
     return gold.companion(GoldPlan.DELETES_SUFFIX);
   }
 
-  private void create(SparkSession spark, StructType sourceSchema) {
+  /** Gold's columns: the source row's, all nullable, then the audit times. */
+  private static StructType schema(StructType sourceSchema) {
     StructType schema = new StructType();
     for (StructField f : sourceSchema.fields()) {
       schema = schema.add(f.name(), f.dataType(), true);
     }
-    schema = schema
+    return schema
         .add(TableSchemas.FIRST_INSERTED_AT, DataTypes.TimestampType, true)
         .add(TableSchemas.LAST_CHANGED_AT, DataTypes.TimestampType, true);
-    DeltaTableBuilder builder =
-        gold.createIfNotExists(spark).addColumns(schema).property(CHANGE_DATA_FEED, "true");
+  }
+
+  private void create(SparkSession spark, StructType sourceSchema) {
+    DeltaTableBuilder builder = gold.createIfNotExists(spark).addColumns(schema(sourceSchema))
+        .property(CHANGE_DATA_FEED, "true");
     if (!plan.partitionBy().isEmpty()) {
       builder = builder.partitionedBy(plan.partitionBy().toArray(String[]::new));
     }
