@@ -6,7 +6,9 @@ import static dev.streamlake.merge.Bronze.reading;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.streamlake.common.PipelineConfig;
 import dev.streamlake.common.TableRef;
+import dev.streamlake.common.TableSchemas;
 import dev.streamlake.merge.Bronze.GoldRow;
 import dev.streamlake.testing.TestSpark;
 import io.delta.exceptions.ConcurrentTransactionException;
@@ -24,7 +26,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -213,6 +217,37 @@ class GoldMergerTest {
       Row detail = DeltaTable.forName(spark, name).detail().first();
       assertThat(detail.<String>getList(detail.fieldIndex("partitionColumns")))
           .containsExactly("reading_date");
+    } finally {
+      spark.sql("DROP TABLE IF EXISTS " + name);
+    }
+  }
+
+  @Test
+  void aCatalogGoldTableGetsTheColumnsOfANewerReaderSchemaAtStart() {
+    String name = "default.gold_" + Long.toHexString(System.nanoTime());
+    PipelineConfig p = Bronze.PIPELINE;
+    PipelineConfig v1 = new PipelineConfig(p.name(), p.topic(), p.format(),
+        new PipelineConfig.SchemaSettings(p.schemas().directory(), null, 1), p.maxPayloadBytes(),
+        p.rules(), p.deadLetterLimit(), p.gold());
+    TableRef gold = TableRef.catalog(name);
+    try {
+      new GoldMerger(GoldPlan.of(v1), gold, APP, new ConflictRetry(0, Duration.ZERO, d -> { }),
+          1000, null).prepareGold(spark, TableSchemas.bronze(v1.readerSchema()), "v1");
+      assertThat(spark.table(name).columns()).doesNotContain("pressure_hpa");
+
+      GoldMerger v2 = new GoldMerger(GoldPlan.of(p), gold, APP,
+          new ConflictRetry(0, Duration.ZERO, d -> { }), 1000, null);
+      v2.prepareGold(spark, Bronze.SCHEMA, "v2");
+      Row r = reading("a", "2024-05-01T10:00:00Z", 20.0, 5);
+      Object[] values = new Object[r.size()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = r.get(i);
+      }
+      values[Bronze.SCHEMA.fieldIndex("pressure_hpa")] = 1001.5;
+      v2.merge(batch(spark, RowFactory.create(values)), 0);
+
+      assertThat(spark.table(name).select("pressure_hpa").as(Encoders.DOUBLE()).collectAsList())
+          .containsExactly(1001.5);
     } finally {
       spark.sql("DROP TABLE IF EXISTS " + name);
     }
