@@ -6,6 +6,7 @@ import static dev.streamlake.launcher.EvolvingPipeline.reading;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streamlake.deserialize.DeserializeQuery;
+import dev.streamlake.merge.MergeConfig;
 import dev.streamlake.merge.MergeQuery;
 import dev.streamlake.testing.TestSpark;
 import java.nio.file.Path;
@@ -13,11 +14,15 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.SparkThrowable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
-import org.apache.spark.sql.streaming.StreamingQueryException;
+import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A producer schema v3 adds an optional field (light_lux) to a pipeline whose tables hold v1 and
  * v2 rows, and stages 2 and 3 get the new pipeline config one after the other, in either order,
- * with stage 3 running while stage 2 changes bronze under it. Gold ends up with the column: NULL
- * for the rows from before, the sent values for v3 rows.
+ * with stage 3 running (as its main runs it) while stage 2 changes bronze under it: Delta stops
+ * stage 3's query on bronze's new column and stage 3 starts it again. Gold ends up with the
+ * column: NULL for the rows from before, the sent values for v3 rows.
  */
 class SchemaEvolutionIT {
   private final SparkSession spark = TestSpark.session();
@@ -49,8 +55,7 @@ class SchemaEvolutionIT {
 
   @Test
   void stage2ThenStage3() throws Exception {
-    StreamingQuery oldStage3 =
-        MergeQuery.start(spark, pipeline.stage3(2, "processingTime:200ms"));
+    Running oldStage3 = runStage3InBackground(2);
     pipeline.produce(spark,
         pipeline.v3(reading("c", "2024-05-01T11:00:00Z", 22.0), 120.5),
         EvolvingPipeline.shipped(2, reading("d", "2024-05-01T11:00:00Z", 23.0)));
@@ -58,9 +63,10 @@ class SchemaEvolutionIT {
     runStage2(V3);
 
     assertThat(bronzeColumns()).contains(NEW_FIELD);
-    stoppedOnBronzeSchemaChange(oldStage3);
-    // Restarted with the old config, stage 3 runs on: it selects only the columns it knows.
-    runStage3(2);
+    // Stage 3 with the old config runs on: restarted on bronze's new column, it merges the new
+    // rows with the columns it knows.
+    awaitGold(g -> g.keySet().containsAll(List.of("c", "d")));
+    oldStage3.stopAfterOneRestartOnSchemaChange();
     assertThat(goldColumns()).doesNotContain(NEW_FIELD);
     assertThat(gold()).containsOnlyKeys("a", "b", "c", "d");
 
@@ -92,14 +98,14 @@ class SchemaEvolutionIT {
     assertThat(goldColumns()).contains(NEW_FIELD);
     assertThat(gold()).containsOnlyKeys("a", "b", "x");
 
-    StreamingQuery newStage3 =
-        MergeQuery.start(spark, pipeline.stage3(V3, "processingTime:200ms"));
+    Running newStage3 = runStage3InBackground(V3);
     pipeline.produce(spark,
         pipeline.v3(reading("c", "2024-05-01T11:00:00Z", 22.0), 120.5),
         EvolvingPipeline.shipped(2, reading("d", "2024-05-01T11:00:00Z", 23.0)));
     runStage2(V3);
-    stoppedOnBronzeSchemaChange(newStage3);
-    runStage3(V3);
+    // The running stage 3 restarts on bronze's new column and reads the real values.
+    awaitGold(g -> g.containsKey("d") && g.containsKey("c") && lux(g, "c") != null);
+    newStage3.stopAfterOneRestartOnSchemaChange();
 
     Map<String, Row> gold = gold();
     assertThat(gold).containsOnlyKeys("a", "b", "x", "c", "d");
@@ -110,27 +116,83 @@ class SchemaEvolutionIT {
     assertThat(lux(gold, "c")).isEqualTo(120.5);
   }
 
-  /**
-   * A running stage 3 meets bronze's new column as Delta 4.0's streaming source reports it: the
-   * query stops with the retryable DELTA_SCHEMA_CHANGED_WITH_VERSION ("please try restarting"),
-   * before it reads a file written with the new schema, and the next start reads it.
-   */
-  private static void stoppedOnBronzeSchemaChange(StreamingQuery q) throws Exception {
-    try {
-      q.awaitTermination(120_000);
-    } catch (StreamingQueryException expected) {
-      // checked below, through the query
-    } finally {
+  /** Stage 3 as its main runs it ({@link MergeQuery#run}), on a thread of its own. */
+  private Running runStage3InBackground(int readerId) throws Exception {
+    Running r = new Running(pipeline.stage3(readerId, "processingTime:200ms"));
+    spark.streams().addListener(r);
+    r.done = CompletableFuture.runAsync(() -> {
+      try {
+        MergeQuery.run(spark, r.config);
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    });
+    // Started (bronze read, gold prepared) before the test changes anything.
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (active(r.queryName()) == null) {
+      assertThat(System.nanoTime()).as("stage 3 started").isLessThan(deadline);
+      assertThat(r.done).isNotDone();
+      Thread.sleep(100);
+    }
+    return r;
+  }
+
+  /** A stage 3 run and the errors its queries ended with. */
+  private final class Running extends StreamingQueryListener {
+    final MergeConfig config;
+    final List<String> errors = new CopyOnWriteArrayList<>();
+    volatile CompletableFuture<Void> done;
+
+    Running(MergeConfig config) {
+      this.config = config;
+    }
+
+    String queryName() {
+      return config.settings().queryName("bronze-to-gold");
+    }
+
+    /** Stops the run; its query must have ended once, on Delta's schema change, and restarted. */
+    void stopAfterOneRestartOnSchemaChange() throws Exception {
+      StreamingQuery q = active(queryName());
+      assertThat(q).as("stage 3's query is running again").isNotNull();
       q.stop();
+      done.get(2, TimeUnit.MINUTES);
+      spark.streams().removeListener(this);
+      assertThat(errors).hasSize(1);
+      assertThat(errors.get(0)).contains("DELTA_SCHEMA_CHANGED_WITH_VERSION")
+          .contains("Please try restarting the query");
     }
-    assertThat(q.exception().isDefined()).as("stage 3 stopped on bronze's new column").isTrue();
-    Throwable cause = q.exception().get();
-    while (cause != null && !(cause instanceof SparkThrowable t
-        && "DELTA_SCHEMA_CHANGED_WITH_VERSION".equals(t.getCondition()))) {
-      cause = cause.getCause();
+
+    @Override
+    public void onQueryStarted(QueryStartedEvent event) {}
+
+    @Override
+    public void onQueryProgress(QueryProgressEvent event) {}
+
+    @Override
+    public void onQueryTerminated(QueryTerminatedEvent event) {
+      if (event.exception().isDefined()) {
+        errors.add(event.exception().get());
+      }
     }
-    assertThat(cause).as("Delta's schema change error in %s", q.exception().get()).isNotNull();
-    assertThat(cause.getMessage()).contains("Please try restarting the query");
+  }
+
+  private StreamingQuery active(String name) {
+    for (StreamingQuery q : spark.streams().active()) {
+      if (name.equals(q.name())) {
+        return q;
+      }
+    }
+    return null;
+  }
+
+  private void awaitGold(Predicate<Map<String, Row>> condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (!condition.test(gold())) {
+      assertThat(System.nanoTime()).as("gold reached the expected state: %s", gold())
+          .isLessThan(deadline);
+      Thread.sleep(500);
+    }
   }
 
   private void runStage2(int readerId) throws Exception {

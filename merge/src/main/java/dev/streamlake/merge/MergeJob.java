@@ -4,7 +4,6 @@ import dev.streamlake.common.CommandLines;
 import dev.streamlake.common.SparkSessions;
 import dev.streamlake.common.StageMain;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.StreamingQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +21,7 @@ public final class MergeJob {
       }
       CommandLines.logEffectiveConfig(LOG, "merge", config.describe());
       SparkSession spark = SparkSessions.getOrCreate("streamlake-merge");
-      StreamingQuery query = MergeQuery.start(spark, config);
-      query.awaitTermination();
+      MergeQuery.run(spark, config);
     });
   }
 }

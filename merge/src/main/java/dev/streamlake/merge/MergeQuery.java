@@ -11,11 +11,13 @@ import dev.streamlake.common.TableSchemas;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import org.apache.spark.SparkThrowable;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
@@ -42,6 +44,46 @@ public final class MergeQuery {
           history.describe());
     }
     return start(spark, config, GoldMerger.forConfig(config));
+  }
+
+  /**
+   * Runs stage 3 until its query ends, as the stage's main does. Delta's streaming source stops
+   * the query at a commit that changes bronze's columns (stage 2 started with a newer reader
+   * schema), before it reads a row of the new shape, and asks for a restart: the query is then
+   * started again from its checkpoint, which reads bronze's new schema. Only when bronze's columns
+   * really differ from those the query started with, so a schema error a restart cannot fix
+   * still ends the stage.
+   */
+  public static void run(SparkSession spark, MergeConfig config) throws Exception {
+    TableRef bronze = config.settings().bronze();
+    while (true) {
+      StructType startedWith = bronze.exists(spark) ? bronze.read(spark).schema() : null;
+      StreamingQuery query = start(spark, config);
+      try {
+        query.awaitTermination();
+        return;
+      } catch (StreamingQueryException e) {
+        StructType now = bronze.read(spark).schema();
+        if (!isSourceSchemaChange(e) || startedWith == null
+            || TableEvolution.compare(startedWith, now).isEmpty()) {
+          throw e;
+        }
+        LOG.warn("Bronze {} changed its columns under query {} (now {}); Delta stopped the query"
+            + " before reading a row of the new shape: starting the query again from its"
+            + " checkpoint", bronze, query.name(), now.simpleString());
+      }
+    }
+  }
+
+  /** Delta's "the source's schema changed, restart the query" errors, by error condition. */
+  static boolean isSourceSchemaChange(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof SparkThrowable t && t.getCondition() != null
+          && t.getCondition().startsWith("DELTA_SCHEMA_CHANGED")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static StreamingQuery start(SparkSession spark, MergeConfig config, GoldMerger merger)
