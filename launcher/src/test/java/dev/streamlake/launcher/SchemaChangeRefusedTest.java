@@ -17,7 +17,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,15 +26,16 @@ import org.junit.jupiter.api.io.TempDir;
  * and 3 at start, naming the column and what to do, and leaves bronze and gold as they were.
  */
 class SchemaChangeRefusedTest {
-  private final SparkSession spark = TestSpark.session();
+  private static final SparkSession spark = TestSpark.session();
 
-  @TempDir Path dir;
-  EvolvingPipeline pipeline;
-  StructType bronzeBefore;
-  StructType goldBefore;
+  // Shared by the tests: each checks that a refusal leaves the tables as they were.
+  @TempDir static Path dir;
+  static EvolvingPipeline pipeline;
+  static StructType bronzeBefore;
+  static StructType goldBefore;
 
-  @BeforeEach
-  void bronzeAndGoldOfV2() throws Exception {
+  @BeforeAll
+  static void bronzeAndGoldOfV2() throws Exception {
     pipeline = new EvolvingPipeline(dir);
     // Stage 3's start creates bronze and gold with reader schema v2; there is nothing to merge.
     StreamingQuery q = MergeQuery.start(spark, pipeline.stage3(2, "availableNow"));
@@ -124,7 +125,7 @@ class SchemaChangeRefusedTest {
         });
   }
 
-  private void runStreamOf(String table, String checkpoint) throws Exception {
+  private static void runStreamOf(String table, String checkpoint) throws Exception {
     StreamingQuery q = spark.readStream().format("delta").load(table).writeStream()
         .format("noop").option("checkpointLocation", checkpoint)
         .trigger(org.apache.spark.sql.streaming.Trigger.AvailableNow()).start();
@@ -138,12 +139,12 @@ class SchemaChangeRefusedTest {
     }
   }
 
-  private void assertUnchanged() {
+  private static void assertUnchanged() {
     assertThat(schema("bronze")).isEqualTo(bronzeBefore);
     assertThat(schema("gold")).isEqualTo(goldBefore);
   }
 
-  private StructType schema(String kind) {
+  private static StructType schema(String kind) {
     return spark.read().format("delta").load(pipeline.table(kind)).schema();
   }
 }

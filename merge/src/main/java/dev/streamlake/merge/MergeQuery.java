@@ -63,14 +63,16 @@ public final class MergeQuery {
         query.awaitTermination();
         return;
       } catch (StreamingQueryException e) {
-        StructType now = bronze.read(spark).schema();
-        if (!isSourceSchemaChange(e) || startedWith == null
-            || TableEvolution.compare(startedWith, now).isEmpty()) {
+        TableEvolution.Difference change = startedWith == null
+            ? null : TableEvolution.compare(startedWith, bronze.read(spark).schema());
+        if (!isSourceSchemaChange(e) || change == null || change.isEmpty()) {
           throw e;
         }
-        LOG.warn("Bronze {} changed its columns under query {} (now {}); Delta stopped the query"
-            + " before reading a row of the new shape: starting the query again from its"
-            + " checkpoint", bronze, query.name(), now.simpleString());
+        LOG.warn("Bronze {} changed its columns under query {} (added {}, removed {}, retyped {});"
+            + " Delta stopped the query before reading a row of the new shape: starting the query"
+            + " again from its checkpoint", bronze, query.name(),
+            TableEvolution.describe(change.missing()), TableEvolution.describe(change.unexpected()),
+            change.changedTypes().stream().map(TableEvolution.TypeChange::column).toList());
       }
     }
   }
