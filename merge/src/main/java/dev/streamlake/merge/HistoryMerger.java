@@ -37,6 +37,7 @@ import org.apache.spark.sql.RuntimeConfig;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,6 +125,14 @@ final class HistoryMerger {
         ConflictRetry.sleeping(config.maxRetries(), config.retryBackoff()),
         config.maxPartitionLiterals(),
         null);
+  }
+
+  /**
+   * Creates the history's three tables, or adds the columns a newer reader schema gives them,
+   * before the first batch (given bronze's contract schema).
+   */
+  void prepare(SparkSession spark, StructType bronzeContract) {
+    tables.ensure(spark, records(spark.createDataFrame(List.<Row>of(), bronzeContract)).schema());
   }
 
   String describe() {

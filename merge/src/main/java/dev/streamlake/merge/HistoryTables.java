@@ -1,5 +1,6 @@
 package dev.streamlake.merge;
 
+import dev.streamlake.common.TableEvolution;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import io.delta.tables.DeltaTableBuilder;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * state ({@code <gold>_current}) and the records it was computed from ({@code <gold>_points}),
  * all partitioned like gold. History and current state have the change data feed on.
  *
- * <p>Existing tables are checked, and a mismatch stops the stage instead of being warned about:
+ * <p>Existing tables get the columns a newer reader schema adds. They are checked, and a
+ * mismatch stops the stage instead of being warned about:
  * merging history into a latest-state gold, or recomputing versions from an empty points table
  * next to a full history, would silently destroy versions.
  */
@@ -45,7 +47,9 @@ final class HistoryTables {
     boolean historyExists = history.exists(spark);
     boolean pointsExist = points.exists(spark);
     if (historyExists) {
-      requireColumns(spark, history, plan.historyColumns(),
+      // Only the history's own columns: a reader schema's new field is added further down.
+      requireColumns(spark, history,
+          List.of(HistoryPlan.VALID_FROM, HistoryPlan.VALID_TO, HistoryPlan.IS_CURRENT),
           "it was not created for gold.history scd2 (a latest-state gold cannot be turned into a"
               + " history in place; give scd2 a new --gold-table)");
       if (!pointsExist && !history.read(spark).isEmpty()) {
@@ -57,17 +61,34 @@ final class HistoryTables {
     }
     StructField validity = pointSchema.apply(plan.validityColumn());
     StructType sources = nullable(pointSchema, plan.gold().sourceColumns());
-    StructType historySchema = sources
+    StructType historySchema = audited(sources
         .add(HistoryPlan.VALID_FROM, validity.dataType(), true)
         .add(HistoryPlan.VALID_TO, validity.dataType(), true)
-        .add(HistoryPlan.IS_CURRENT, DataTypes.BooleanType, true);
-    StructType currentSchema = sources.add(HistoryPlan.VALID_FROM, validity.dataType(), true);
-    create(spark, points, nullable(pointSchema, plan.pointColumns()), false);
-    create(spark, history, audited(historySchema), true);
-    create(spark, current, audited(currentSchema), true);
+        .add(HistoryPlan.IS_CURRENT, DataTypes.BooleanType, true));
+    StructType currentSchema =
+        audited(sources.add(HistoryPlan.VALID_FROM, validity.dataType(), true));
+    StructType pointsSchema = nullable(pointSchema, plan.pointColumns());
+    createOrEvolve(spark, points, pointsSchema, false);
+    createOrEvolve(spark, history, historySchema, true);
+    createOrEvolve(spark, current, currentSchema, true);
     requireColumns(spark, points, plan.pointColumns(), "it is not an SCD2 records table");
     requireColumns(spark, current, plan.currentColumns(), "it is not an SCD2 current-state table");
     ready = true;
+  }
+
+  /**
+   * Creates the table, or brings an existing one up to {@code schema} the way gold and bronze
+   * are: a reader schema's new field is added as a column (older rows read NULL), a removed
+   * field or a changed type stops the stage naming the column ({@link TableEvolution}).
+   */
+  private void createOrEvolve(
+      SparkSession spark, TableRef table, StructType schema, boolean changeFeed) {
+    if (table.exists(spark)) {
+      TableEvolution.addMissingColumns(spark, table, schema,
+          "the pipeline's reader schema and gold settings (history scd2)");
+    } else {
+      create(spark, table, schema, changeFeed);
+    }
   }
 
   private void create(SparkSession spark, TableRef table, StructType schema, boolean changeFeed) {

@@ -41,7 +41,7 @@ public final class MergeQuery {
       HistoryMerger history = HistoryMerger.forConfig(config);
       // The latest-state merger only checks gold.derived and gold.deleteWhen, which scd2 shares.
       return start(spark, config, GoldMerger.forConfig(config), history.asBatchFunction(),
-          history.describe());
+          history.describe(), (contract, reader) -> history.prepare(spark, contract));
     }
     return start(spark, config, GoldMerger.forConfig(config));
   }
@@ -91,12 +91,19 @@ public final class MergeQuery {
   static StreamingQuery start(SparkSession spark, MergeConfig config, GoldMerger merger)
       throws TimeoutException {
     return start(spark, config, merger, merger.asBatchFunction(),
-        GoldPlan.of(config.settings().pipeline()).describeMerge(config.settings().gold().sqlName()));
+        GoldPlan.of(config.settings().pipeline()).describeMerge(config.settings().gold().sqlName()),
+        (contract, reader) -> merger.prepareGold(spark, contract, reader));
   }
 
-  /** {@code checks} checks the pipeline's gold settings against bronze before the query starts. */
+  /**
+   * {@code checks} checks the pipeline's gold settings against bronze before the query starts;
+   * {@code prepareTables} creates the tables the batches write, or brings them up to the plan
+   * (given bronze's contract and the reader schema's name for messages), so that a new field
+   * reaches them whichever of stages 2 and 3 is given the new pipeline config first.
+   */
   static StreamingQuery start(SparkSession spark, MergeConfig config, GoldMerger checks,
-      VoidFunction2<Dataset<Row>, Long> mergeBatch, String description)
+      VoidFunction2<Dataset<Row>, Long> mergeBatch, String description,
+      java.util.function.BiConsumer<StructType, String> prepareTables)
       throws TimeoutException {
     StageSettings settings = config.settings();
     StructType bronzeContract = TableSchemas.bronze(settings.pipeline().readerSchema());
@@ -109,12 +116,7 @@ public final class MergeQuery {
         settings.bronze().readStream(
             spark, Map.of("maxFilesPerTrigger", Integer.toString(config.maxFilesPerTrigger())));
     bronze = withMissingColumnsAsNull(bronze, bronzeContract, settings.bronze(), readerSchema);
-    if (settings.pipeline().gold().history() != History.SCD2) {
-      // Gold gets the columns this plan writes before the first batch, so a new field reaches
-      // gold whichever of stages 2 and 3 is given the new pipeline config first. (A history's
-      // tables are HistoryMerger's own and not evolved here.)
-      checks.prepareGold(spark, bronzeContract, readerSchema);
-    }
+    prepareTables.accept(bronzeContract, readerSchema);
     String name = settings.queryName(QUERY);
     LOG.info("Query {}: {}", name, description);
     StreamingQuery query =

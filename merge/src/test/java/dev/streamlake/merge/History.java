@@ -38,11 +38,16 @@ final class History {
 
   /** Writes the test pipeline next to the tests' lake and returns its path. */
   static Path pipelineFile(Path dir) {
+    return pipelineFile(dir, 2);
+  }
+
+  /** The test pipeline with the reader schema {@code readerId} (1 lacks pressure_hpa). */
+  static Path pipelineFile(Path dir, int readerId) {
     String json = """
         {
           "name": "sensor_readings",
           "topic": "sensor-readings",
-          "schemas": {"directory": "classpath:schemas/sensor_readings", "readerId": 2},
+          "schemas": {"directory": "classpath:schemas/sensor_readings", "readerId": %d},
           "gold": {
             "key": ["sensor_id", "reading_date"],
             "sequence": ["reading_ts"],
@@ -56,9 +61,9 @@ final class History {
             "deleteWhen": "status = 'GONE'"
           }
         }
-        """;
+        """.formatted(readerId);
     try {
-      Path file = dir.resolve("scd2.json");
+      Path file = dir.resolve("scd2-v" + readerId + ".json");
       Files.writeString(file, json);
       return file;
     } catch (IOException e) {

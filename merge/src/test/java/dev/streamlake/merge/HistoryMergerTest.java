@@ -91,6 +91,38 @@ class HistoryMergerTest {
       new Rec("a", null, "OK", 1.0, 40));
 
   @Test
+  void aNewReaderSchemaFieldBecomesAColumnOfAllThreeTablesOlderRowsNull() {
+    Rec v1 = new Rec("a", "2024-05-01T10:00:00Z", "OK", 20.0, 1);
+    Rec v2 = new Rec("a", "2024-05-01T11:00:00Z", "WARN", 21.0, 2);
+    HistoryMerger before = new HistoryMerger(
+        HistoryPlan.of(dev.streamlake.common.PipelineConfig.load(
+            History.pipelineFile(lake, 1).toString())),
+        TableRef.path(gold), APP, new ConflictRetry(0, Duration.ZERO, d -> { }), 1000, null);
+    before.merge(batch(List.of(v1)).drop("pressure_hpa"), 0);
+    assertThat(spark.read().format("delta").load(gold).columns()).doesNotContain("pressure_hpa");
+
+    // Stage 3 starting with the newer reader schema adds the column before any batch.
+    HistoryMerger after = merger();
+    after.prepare(spark, Bronze.SCHEMA);
+    for (String table : List.of(gold, current(), gold + "_points")) {
+      assertThat(spark.read().format("delta").load(table).columns()).as(table)
+          .contains("pressure_hpa");
+    }
+    after.merge(History.batch(spark, List.of(v2))
+        .withColumn("pressure_hpa", org.apache.spark.sql.functions.lit(1013.0)), 1);
+
+    for (String table : List.of(gold, current(), gold + "_points")) {
+      assertThat(spark.read().format("delta").load(table)
+          .selectExpr("status", "pressure_hpa").collectAsList().stream()
+          .map(r -> r.getString(0) + "=" + (r.isNullAt(1) ? "null" : r.get(1))).toList())
+          .as(table)
+          .contains("WARN=1013.0")
+          .allMatch(v -> v.equals("WARN=1013.0") || v.equals("OK=null"));
+    }
+    assertThat(History.gold(spark, gold)).isEqualTo(History.expected(List.of(v1, v2)));
+  }
+
+  @Test
   void aLateRecordSplitsAVersionThatCollapsedTheRecordAfterIt() {
     HistoryMerger m = merger();
     Rec r1 = new Rec("a", "2024-05-01T10:00:00Z", "OK", 20.0, 1);
