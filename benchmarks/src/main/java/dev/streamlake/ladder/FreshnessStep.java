@@ -84,7 +84,8 @@ final class FreshnessStep {
           sleep(1000);
         }
         if (!pipeline.isAlive()) {
-          failure = "the pipeline stopped on its own; see " + pipeline.dir().resolve(ChildJvm.LOG_FILE);
+          Path log = pipeline.dir().resolve(ChildJvm.LOG_FILE);
+          failure = "the pipeline stopped on its own; see " + log + firstErrors(log);
         } else if (!caughtUp(events, producedAt)) {
           LOG.warn("Freshness {}: not caught up {} s after the producer stopped; stopping anyway",
               label, (deadline - producedAt) / 1000);
@@ -281,6 +282,23 @@ final class FreshnessStep {
     long lastDataEnd(String querySuffix) {
       String id = idOf(querySuffix);
       return id == null ? 0 : lastDataEnd.getOrDefault(id, 0L);
+    }
+  }
+
+  /**
+   * The log's first error lines, so a failure read where the log is gone (a test's temporary
+   * folder, a CI report) still says what stopped the pipeline.
+   */
+  static String firstErrors(Path log) {
+    try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
+      List<String> errors = lines
+          .filter(l -> l.contains(" ERROR ") || l.contains("Exception:"))
+          .limit(5)
+          .map(l -> l.length() > 400 ? l.substring(0, 400) + "..." : l)
+          .toList();
+      return errors.isEmpty() ? "" : "; first errors:\n" + String.join("\n", errors);
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "";
     }
   }
 }
