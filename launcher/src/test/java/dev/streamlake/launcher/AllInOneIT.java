@@ -145,6 +145,10 @@ class AllInOneIT {
       });
       failure = outcome.get(180, TimeUnit.SECONDS);
       failedAt = Instant.now();
+      // Spark delivers listener events on its own thread, after the query has ended: the last
+      // query stopped may be reported a moment after the driver gave up.
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+          .until(() -> terminated.size() >= 3);
     } finally {
       spark.streams().removeListener(recorder);
     }
