@@ -1,6 +1,7 @@
 package dev.streamlake.deserialize;
 
 import dev.streamlake.common.SparkApi;
+import dev.streamlake.common.Stage;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableEvolution;
 import dev.streamlake.common.TableSchemas;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class DeserializeQuery {
   private static final Logger LOG = LoggerFactory.getLogger(DeserializeQuery.class);
 
-  static final String QUERY = "raw-to-bronze";
+  static final String QUERY = Stage.DESERIALIZE.query();
 
   private DeserializeQuery() {}
 

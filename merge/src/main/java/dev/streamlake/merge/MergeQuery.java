@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import dev.streamlake.common.PipelineConfig.History;
 import dev.streamlake.common.SparkApi;
+import dev.streamlake.common.Stage;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableEvolution;
 import dev.streamlake.common.TableRef;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class MergeQuery {
   private static final Logger LOG = LoggerFactory.getLogger(MergeQuery.class);
 
-  static final String QUERY = "bronze-to-gold";
+  static final String QUERY = Stage.MERGE.query();
 
   private MergeQuery() {}
 

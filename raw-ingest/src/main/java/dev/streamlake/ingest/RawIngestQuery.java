@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.SparkApi;
+import dev.streamlake.common.Stage;
 import dev.streamlake.common.StageSettings;
 import dev.streamlake.common.TableSchemas;
 import dev.streamlake.common.UtcDates;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RawIngestQuery {
   private static final Logger LOG = LoggerFactory.getLogger(RawIngestQuery.class);
-  static final String QUERY = "kafka-to-raw";
+  static final String QUERY = Stage.RAW_INGEST.query();
 
   private RawIngestQuery() {}
 
