@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,6 +62,53 @@ public final class StageProcess {
    */
   public static StageProcess start(Repository repo, StageModule kind, List<String> args, Path runDir,
       List<String> jvmOptions) {
+    StageProcess stage = new StageProcess(kind, command(repo, kind, args, runDir, jvmOptions),
+        runDir.resolve(kind.module() + ".log"));
+    try {
+      stage.launch();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot start " + kind.module() + ": " + e.getMessage(), e);
+    }
+    return stage;
+  }
+
+  /** What a driver that ran to its end printed, and how it ended. */
+  public record Run(int exitCode, String stdout, Path stdoutFile, Path logFile) {}
+
+  /**
+   * Runs a driver that ends by itself (an ops command) and waits for it: its standard output,
+   * which is the command's report, goes to {@code <name>.out}, and Spark's log lines on standard
+   * error to {@code <name>.log}, so the report can be shown without them.
+   */
+  public static Run runToEnd(Repository repo, StageModule kind, List<String> args, Path runDir,
+      String name, Duration timeout) {
+    List<String> command = command(repo, kind, args, runDir, List.of());
+    Path out = runDir.resolve(name + ".out");
+    Path log = runDir.resolve(name + ".log");
+    try {
+      Files.writeString(log, "=== " + Instant.now() + " " + name + ": "
+          + String.join(" ", Secrets.maskCommandLine(command)) + "\n", StandardCharsets.UTF_8);
+      ProcessBuilder builder = new ProcessBuilder(command)
+          .redirectOutput(out.toFile())
+          .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+      Process process = builder.start();
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly().waitFor();
+        throw new IllegalStateException(name + " did not end within " + timeout.toSeconds()
+            + " s; its log is " + log);
+      }
+      return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8), out, log);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot run " + name + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while " + name + " ran", e);
+    }
+  }
+
+  private static List<String> command(Repository repo, StageModule kind, List<String> args,
+      Path runDir, List<String> jvmOptions) {
     Path sparkHome = repo.sparkHome();
     Path jar = repo.sparkJar(kind);
     try {
@@ -90,9 +138,7 @@ public final class StageProcess {
       command.add(BrokerProcess.class.getName());
       command.add(StageJars.mainClass(jar));
       command.addAll(args);
-      StageProcess stage = new StageProcess(kind, command, runDir.resolve(kind.module() + ".log"));
-      stage.launch();
-      return stage;
+      return command;
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot start " + kind.module() + ": " + e.getMessage(), e);
     }
