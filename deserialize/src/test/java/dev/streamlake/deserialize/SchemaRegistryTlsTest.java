@@ -7,15 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.PipelineConfig;
 import dev.streamlake.local.SensorReadingPayloads;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.streamlake.testing.KeyTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -56,11 +54,11 @@ class SchemaRegistryTlsTest {
     trustStore = certs.resolve("trust.p12");
     clientStore = certs.resolve("client.p12");
     clientsTrust = certs.resolve("clients-trust.p12");
-    selfSigned(registryStore, "registry", "CN=localhost", REGISTRY_STORE_PASSWORD,
+    KeyTool.selfSigned(registryStore, "registry", "CN=localhost", REGISTRY_STORE_PASSWORD,
         "SAN=dns:localhost,ip:127.0.0.1");
-    trust(registryStore, "registry", REGISTRY_STORE_PASSWORD, trustStore, TRUST_PASSWORD);
-    selfSigned(clientStore, "client", "CN=streamlake-deserialize", CLIENT_PASSWORD, null);
-    trust(clientStore, "client", CLIENT_PASSWORD, clientsTrust, CLIENTS_TRUST_PASSWORD);
+    KeyTool.trust(registryStore, "registry", REGISTRY_STORE_PASSWORD, trustStore, TRUST_PASSWORD);
+    KeyTool.selfSigned(clientStore, "client", "CN=streamlake-deserialize", CLIENT_PASSWORD, null);
+    KeyTool.trust(clientStore, "client", CLIENT_PASSWORD, clientsTrust, CLIENTS_TRUST_PASSWORD);
   }
 
   @AfterEach
@@ -180,39 +178,5 @@ class SchemaRegistryTlsTest {
 
   private static KeyStore load(Path store, String password) throws Exception {
     return KeyStore.getInstance(store.toFile(), password.toCharArray());
-  }
-
-  private static void selfSigned(Path store, String alias, String dname, String password,
-      String extension) throws Exception {
-    List<String> args = new ArrayList<>(List.of("-genkeypair", "-alias", alias, "-keyalg", "EC",
-        "-groupname", "secp256r1", "-dname", dname, "-validity", "2", "-storetype", "PKCS12",
-        "-keystore", store.toString(), "-storepass", password, "-keypass", password));
-    if (extension != null) {
-      args.addAll(List.of("-ext", extension));
-    }
-    keytool(args);
-  }
-
-  /** A trust store holding the certificate of {@code alias} in {@code from}. */
-  private static void trust(Path from, String alias, String fromPassword, Path store,
-      String password) throws Exception {
-    Path cert = certs.resolve(alias + ".crt");
-    keytool(List.of("-exportcert", "-alias", alias, "-keystore", from.toString(), "-storepass",
-        fromPassword, "-file", cert.toString()));
-    keytool(List.of("-importcert", "-noprompt", "-alias", alias, "-file", cert.toString(),
-        "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", password));
-  }
-
-  private static void keytool(List<String> args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    // a short-lived JVM: skip the optimizing compiler and the parallel collector
-    command.addAll(List.of("-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"));
-    command.addAll(args);
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("keytool " + args.get(0) + " failed: " + output);
-    }
   }
 }

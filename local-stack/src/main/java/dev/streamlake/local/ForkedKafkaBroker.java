@@ -54,16 +54,18 @@ public final class ForkedKafkaBroker implements KafkaBroker {
   // Holding the write end of the broker's stdin open is what keeps it alive; see BrokerProcess.
   private final OutputStream parentLifeline;
   private final int port;
+  private final Listeners secured;
   private final Path dir;
   private final boolean deleteDirOnClose;
   private final Path logFile;
   private boolean closed;
 
-  private ForkedKafkaBroker(
-      Process process, int port, Path dir, boolean deleteDirOnClose, Path logFile) {
+  private ForkedKafkaBroker(Process process, int port, Listeners secured, Path dir,
+      boolean deleteDirOnClose, Path logFile) {
     this.process = process;
     this.parentLifeline = process.getOutputStream();
     this.port = port;
+    this.secured = secured;
     this.dir = dir;
     this.deleteDirOnClose = deleteDirOnClose;
     this.logFile = logFile;
@@ -75,6 +77,30 @@ public final class ForkedKafkaBroker implements KafkaBroker {
   }
 
   /**
+   * What a broker with security needs beyond its PLAINTEXT listener: a SASL_PLAINTEXT listener
+   * that accepts one SCRAM-SHA-512 user, and an SSL listener that presents the key store's
+   * certificate (clients are not asked for one). The PLAINTEXT listener stays, for test set-up.
+   */
+  public record Security(String scramUser, String scramPassword, Path keyStore,
+      String keyStorePassword) {
+    @Override
+    public String toString() {
+      return "Security[scramUser=" + scramUser + ", keyStore=" + keyStore + "]";
+    }
+  }
+
+  /** The ports of a secured broker's extra listeners on 127.0.0.1. */
+  record Listeners(int saslPort, int sslPort) {}
+
+  /**
+   * Starts a broker with a temporary folder that, besides PLAINTEXT, listens with SASL/SCRAM and
+   * with TLS ({@link #saslBootstrapServers()}, {@link #sslBootstrapServers()}).
+   */
+  public static ForkedKafkaBroker startSecured(Security security) {
+    return start(0, null, security);
+  }
+
+  /**
    * Starts a broker and waits until it answers.
    *
    * @param port the PLAINTEXT port on 127.0.0.1; 0 picks a free one
@@ -82,6 +108,10 @@ public final class ForkedKafkaBroker implements KafkaBroker {
    *     holds a formatted broker; null for a temporary folder deleted on close
    */
   public static ForkedKafkaBroker start(int port, Path dir) {
+    return start(port, dir, null);
+  }
+
+  private static ForkedKafkaBroker start(int port, Path dir, Security security) {
     long startNanos = System.nanoTime();
     Path lib = brokerLib();
     boolean temporary = dir == null;
@@ -96,7 +126,8 @@ public final class ForkedKafkaBroker implements KafkaBroker {
     try {
       int brokerPort = port == 0 ? freePort() : requireFree(port);
       int controllerPort = freePort();
-      Path config = writeConfig(home, brokerPort, controllerPort);
+      Listeners secured = security == null ? null : new Listeners(freePort(), freePort());
+      Path config = writeConfig(home, brokerPort, controllerPort, secured, security);
       Path log4j = writeLog4jConfig(home);
       Path bootstrapClasses = BrokerProcess.copyClassFiles(home);
       String classpath = bootstrapClasses + java.io.File.pathSeparator + lib.resolve("*");
@@ -104,12 +135,13 @@ public final class ForkedKafkaBroker implements KafkaBroker {
       // A kept --dir that already holds a formatted log dir is reused as it is: formatting again
       // with a new cluster id fails even with --ignore-formatted.
       if (!Files.exists(home.resolve("data").resolve("meta.properties"))) {
-        format(classpath, log4j, config, logFile);
+        format(classpath, log4j, config, logFile, security);
       }
       long formattedNanos = System.nanoTime();
 
       process = launch(javaCommand(classpath, log4j, "kafka.Kafka", config.toString()), logFile);
-      ForkedKafkaBroker broker = new ForkedKafkaBroker(process, brokerPort, home, temporary, logFile);
+      ForkedKafkaBroker broker =
+          new ForkedKafkaBroker(process, brokerPort, secured, home, temporary, logFile);
       broker.awaitReady(startNanos + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MS));
       LOG.info(
           "Kafka broker (forked KRaft process, pid {}) ready at {} in {} ms (storage format {} ms); log {}",
@@ -130,11 +162,17 @@ public final class ForkedKafkaBroker implements KafkaBroker {
     }
   }
 
-  private static void format(String classpath, Path log4j, Path config, Path logFile)
-      throws IOException, InterruptedException {
+  private static void format(String classpath, Path log4j, Path config, Path logFile,
+      Security security) throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("format",
+        "-t", Uuid.randomUuid().toString(), "-c", config.toString()));
+    if (security != null) {
+      // KRaft keeps SCRAM credentials in its metadata log; formatting is where the first go in.
+      args.addAll(List.of("--add-scram", "SCRAM-SHA-512=[name=" + security.scramUser()
+          + ",password=" + security.scramPassword() + "]"));
+    }
     List<String> command =
-        javaCommand(classpath, log4j, "kafka.tools.StorageTool", "format",
-            "-t", Uuid.randomUuid().toString(), "-c", config.toString());
+        javaCommand(classpath, log4j, "kafka.tools.StorageTool", args.toArray(String[]::new));
     Process formatter = launch(command, logFile);
     if (!formatter.waitFor(FORMAT_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
       formatter.destroyForcibly();
@@ -153,6 +191,23 @@ public final class ForkedKafkaBroker implements KafkaBroker {
   @Override
   public String kind() {
     return KIND;
+  }
+
+  /** The SASL_PLAINTEXT (SCRAM-SHA-512) listener of a broker from {@link #startSecured}. */
+  public String saslBootstrapServers() {
+    return LOCALHOST + ":" + requireSecured().saslPort();
+  }
+
+  /** The SSL listener of a broker from {@link #startSecured}. */
+  public String sslBootstrapServers() {
+    return LOCALHOST + ":" + requireSecured().sslPort();
+  }
+
+  private Listeners requireSecured() {
+    if (secured == null) {
+      throw new IllegalStateException("This broker was started without security listeners");
+    }
+    return secured;
   }
 
   /** The PLAINTEXT port on 127.0.0.1. */
@@ -289,18 +344,37 @@ public final class ForkedKafkaBroker implements KafkaBroker {
     return command;
   }
 
-  private static Path writeConfig(Path home, int brokerPort, int controllerPort) throws IOException {
+  private static Path writeConfig(Path home, int brokerPort, int controllerPort,
+      Listeners secured, Security security) throws IOException {
     Path data = Files.createDirectories(home.resolve("data"));
-    String config =
-        String.join(
-            "\n",
+    String listeners = "PLAINTEXT://" + LOCALHOST + ":" + brokerPort;
+    String advertised = listeners;
+    String protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT";
+    List<String> securityLines = new ArrayList<>();
+    if (secured != null) {
+      String extra = ",SASL_PLAINTEXT://" + LOCALHOST + ":" + secured.saslPort()
+          + ",SSL://" + LOCALHOST + ":" + secured.sslPort();
+      listeners += extra;
+      advertised += extra;
+      protocols += ",SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL";
+      securityLines.addAll(List.of(
+          "sasl.enabled.mechanisms=SCRAM-SHA-512",
+          "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config="
+              + "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+          "listener.name.ssl.ssl.keystore.location=" + security.keyStore().toAbsolutePath(),
+          "listener.name.ssl.ssl.keystore.type=PKCS12",
+          "listener.name.ssl.ssl.keystore.password=" + security.keyStorePassword(),
+          "listener.name.ssl.ssl.key.password=" + security.keyStorePassword(),
+          "listener.name.ssl.ssl.client.auth=none"));
+    }
+    List<String> lines = new ArrayList<>(List.of(
             "# Written by " + ForkedKafkaBroker.class.getName() + ": one node, broker and controller",
             "process.roles=broker,controller",
             "node.id=1",
             "controller.quorum.voters=1@" + LOCALHOST + ":" + controllerPort,
-            "listeners=PLAINTEXT://" + LOCALHOST + ":" + brokerPort + ",CONTROLLER://" + LOCALHOST + ":" + controllerPort,
-            "advertised.listeners=PLAINTEXT://" + LOCALHOST + ":" + brokerPort,
-            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "listeners=" + listeners + ",CONTROLLER://" + LOCALHOST + ":" + controllerPort,
+            "advertised.listeners=" + advertised,
+            "listener.security.protocol.map=" + protocols,
             "inter.broker.listener.name=PLAINTEXT",
             "controller.listener.names=CONTROLLER",
             "log.dirs=" + data.toAbsolutePath(),
@@ -313,9 +387,11 @@ public final class ForkedKafkaBroker implements KafkaBroker {
             "transaction.state.log.replication.factor=1",
             "transaction.state.log.min.isr=1",
             "transaction.state.log.num.partitions=1",
-            "group.initial.rebalance.delay.ms=0",
-            "");
-    return Files.writeString(home.resolve("server.properties"), config, StandardCharsets.UTF_8);
+            "group.initial.rebalance.delay.ms=0"));
+    lines.addAll(securityLines);
+    lines.add("");
+    return Files.writeString(home.resolve("server.properties"), String.join("\n", lines),
+        StandardCharsets.UTF_8);
   }
 
   private static Path writeLog4jConfig(Path home) throws IOException {

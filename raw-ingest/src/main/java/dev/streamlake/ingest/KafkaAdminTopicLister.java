@@ -9,7 +9,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 
 /**
  * {@link TopicLister} over Kafka's AdminClient: one client for the whole wait, closed after it.
@@ -65,15 +67,34 @@ final class KafkaAdminTopicLister implements TopicLister {
       return admin.listTopics(new ListTopicsOptions().timeoutMs(timeoutMs)).names().get();
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof AuthenticationException refused) {
+        throw refused(refused);
+      }
       if (cause instanceof RetriableException) {
         throw new NotAnswering(reason(cause));
       }
       throw new ListingFailed(reason(cause), cause);
+    } catch (AuthenticationException e) {
+      throw refused(e);
     } catch (RetriableException e) {
       throw new NotAnswering(reason(e));
     } catch (KafkaException e) {
       throw new ListingFailed(reason(e), e);
     }
+  }
+
+  /** Kafka's own message, which names the mechanism; the TLS one gets its root cause too. */
+  private static Refused refused(AuthenticationException e) {
+    boolean tls = e instanceof SslAuthenticationException;
+    String message = e.getMessage();
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (tls && root != e && root.getMessage() != null) {
+      message = message + " (" + root.getMessage() + ")";
+    }
+    return new Refused(message, tls);
   }
 
   private static String reason(Throwable t) {

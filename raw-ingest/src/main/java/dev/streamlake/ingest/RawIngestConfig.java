@@ -59,10 +59,14 @@ public record RawIngestConfig(
     return from(cli.common, cli.options, split.options());
   }
 
-  /** The config from parsed options and the {@code --kafka.*} options split off before. */
+  /**
+   * The config from parsed options and the {@code --kafka.*} options split off before, over the
+   * Kafka options of Spark's configuration ({@code spark.streamlake.kafka.*}).
+   */
   public static RawIngestConfig from(
       CommonOptions common, RawIngestOptions options, Map<String, String> kafkaOptions) {
-    return options.toConfig(common.toSettings(Stage.RAW_INGEST, DEFAULT_TRIGGER), kafkaOptions);
+    return options.toConfig(common.toSettings(Stage.RAW_INGEST, DEFAULT_TRIGGER),
+        KafkaSparkConf.merge(kafkaOptions, KafkaSparkConf.current()));
   }
 
   /**

@@ -19,7 +19,8 @@ interface TopicLister extends AutoCloseable {
    * Topic names visible to this client (internal topics left out).
    *
    * @throws NotAnswering when the brokers did not answer within {@code timeout} (retryable)
-   * @throws ListingFailed for anything else, such as failed authentication (not retryable)
+   * @throws Refused when the brokers refused this client's credentials or its TLS handshake
+   * @throws ListingFailed for anything else, such as a bad option (not retryable)
    */
   Set<String> topicNames(Duration timeout) throws NotAnswering, InterruptedException;
 
@@ -35,7 +36,27 @@ interface TopicLister extends AutoCloseable {
     }
   }
 
-  /** Listing failed for a reason waiting will not fix (authentication, configuration). */
+  /**
+   * The brokers refused this client: SASL authentication or the TLS handshake failed. The Kafka
+   * source would fail the same way with the same options, so the stage stops here, saying so.
+   */
+  final class Refused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /** True for a TLS handshake failure, false for refused SASL credentials. */
+    private final boolean tls;
+
+    Refused(String reason, boolean tls) {
+      super(reason);
+      this.tls = tls;
+    }
+
+    boolean tls() {
+      return tls;
+    }
+  }
+
+  /** Listing failed for a reason waiting will not fix (authorization, configuration). */
   final class ListingFailed extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

@@ -102,10 +102,29 @@ public final class TopicWaiter {
         return;
       }
       of(config).await(lister);
+    } catch (TopicLister.Refused e) {
+      throw new KafkaRefusedException(refusal(config, e));
     } catch (TopicLister.ListingFailed e) {
       LOG.warn("Cannot list the topics on Kafka at {} ({}): starting without checking that {} exists",
           config.bootstrapServers(), e.getMessage(), what);
     }
+  }
+
+  /** What the brokers refused, and which settings to look at. */
+  static String refusal(RawIngestConfig config, TopicLister.Refused e) {
+    String protocol = config.kafkaOptions().getOrDefault("kafka.security.protocol", "PLAINTEXT");
+    if (e.tls()) {
+      return "The TLS handshake with Kafka at " + config.bootstrapServers() + " failed ("
+          + "--kafka.security.protocol " + protocol + "): " + e.getMessage() + ". Check that"
+          + " --kafka.ssl.truststore.location (and its type and password) holds the certificate"
+          + " of the brokers' CA, that --bootstrap-servers names the host the certificate is for,"
+          + " and for mutual TLS --kafka.ssl.keystore.location.";
+    }
+    String mechanism = config.kafkaOptions().getOrDefault("kafka.sasl.mechanism", "GSSAPI");
+    return "Kafka at " + config.bootstrapServers() + " refused this client's credentials ("
+        + "--kafka.security.protocol " + protocol + ", --kafka.sasl.mechanism " + mechanism + "): "
+        + e.getMessage() + ". Check the user and password in --kafka.sasl.jaas.config (or where"
+        + " it reads them from) and that the mechanism is one the brokers enable.";
   }
 
   /**
