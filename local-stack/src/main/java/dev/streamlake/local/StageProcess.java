@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.launcher.JavaModuleOptions;
 import org.slf4j.Logger;
@@ -36,14 +37,17 @@ public final class StageProcess {
   private final StageModule kind;
   private final List<String> command;
   private final Path logFile;
+  private final Map<String, String> environment;
   private Process process;
   private OutputStream lifeline;
   private int starts;
 
-  private StageProcess(StageModule kind, List<String> command, Path logFile) {
+  private StageProcess(StageModule kind, List<String> command, Path logFile,
+      Map<String, String> environment) {
     this.kind = kind;
     this.command = List.copyOf(command);
     this.logFile = logFile;
+    this.environment = Map.copyOf(environment);
   }
 
   /**
@@ -62,8 +66,14 @@ public final class StageProcess {
    */
   public static StageProcess start(Repository repo, StageModule kind, List<String> args, Path runDir,
       List<String> jvmOptions) {
+    return start(repo, kind, args, runDir, jvmOptions, Map.of());
+  }
+
+  /** Starts a driver with extra JVM options and environment variables (never logged). */
+  public static StageProcess start(Repository repo, StageModule kind, List<String> args, Path runDir,
+      List<String> jvmOptions, Map<String, String> environment) {
     StageProcess stage = new StageProcess(kind, command(repo, kind, args, runDir, jvmOptions),
-        runDir.resolve(kind.module() + ".log"));
+        runDir.resolve(kind.module() + ".log"), environment);
     try {
       stage.launch();
     } catch (IOException e) {
@@ -156,6 +166,7 @@ public final class StageProcess {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
     builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    builder.environment().putAll(environment);
     process = builder.start();
     lifeline = process.getOutputStream();
     LOG.info("Stage {} started as pid {} (start #{}); log {}", kind.module(), process.pid(), starts, logFile);
