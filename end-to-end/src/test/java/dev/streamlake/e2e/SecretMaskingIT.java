@@ -286,7 +286,7 @@ class SecretMaskingIT {
   }
 
   /** Spark's own default logging configuration (root at INFO), as spark-submit uses it without a conf/. */
-  private static Path sparkDefaultLogConfig(Path runDir) throws IOException {
+  static Path sparkDefaultLogConfig(Path runDir) throws IOException {
     String resource = "org/apache/spark/log4j2-defaults.properties";
     Path target = runDir.resolve("log4j2-spark-defaults.properties");
     try (InputStream in = SecretMaskingIT.class.getClassLoader().getResourceAsStream(resource)) {
