@@ -1,17 +1,26 @@
 package dev.streamlake.ingest;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * {@link TopicLister} over Kafka's AdminClient: one client for the whole wait, closed after it.
@@ -81,6 +90,51 @@ final class KafkaAdminTopicLister implements TopicLister {
     } catch (KafkaException e) {
       throw new ListingFailed(reason(e), e);
     }
+  }
+
+  @Override
+  public List<PartitionOffsets> offsets(Map<String, Set<Integer>> partitions, Duration timeout)
+      throws NotAnswering, InterruptedException {
+    Map<TopicPartition, Long> earliest = listOffsets(partitions, OffsetSpec.earliest(), timeout);
+    Map<TopicPartition, Long> latest = listOffsets(partitions, OffsetSpec.latest(), timeout);
+    List<PartitionOffsets> result = new ArrayList<>();
+    earliest.forEach((tp, first) -> {
+      Long end = latest.get(tp);
+      if (end != null) {
+        result.add(new PartitionOffsets(tp.topic(), tp.partition(), first, end));
+      }
+    });
+    result.sort(Comparator.comparing(PartitionOffsets::topic)
+        .thenComparingInt(PartitionOffsets::partition));
+    return result;
+  }
+
+  private Map<TopicPartition, Long> listOffsets(Map<String, Set<Integer>> partitions,
+      OffsetSpec spec, Duration timeout) throws NotAnswering, InterruptedException {
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    partitions.forEach((topic, numbers) ->
+        numbers.forEach(p -> request.put(new TopicPartition(topic, p), spec)));
+    int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    ListOffsetsResult result = admin.listOffsets(request, new ListOffsetsOptions().timeoutMs(timeoutMs));
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    for (TopicPartition tp : request.keySet()) {
+      try {
+        offsets.put(tp, result.partitionResult(tp).get().offset());
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        if (cause instanceof UnknownTopicOrPartitionException) {
+          continue;
+        }
+        if (cause instanceof AuthenticationException refused) {
+          throw refused(refused);
+        }
+        if (cause instanceof RetriableException) {
+          throw new NotAnswering(reason(cause));
+        }
+        throw new ListingFailed(reason(cause), cause);
+      }
+    }
+    return offsets;
   }
 
   /** Kafka's own message, which names the mechanism; the TLS one gets its root cause too. */

@@ -24,6 +24,20 @@ interface TopicLister extends AutoCloseable {
    */
   Set<String> topicNames(Duration timeout) throws NotAnswering, InterruptedException;
 
+  /**
+   * The earliest and the latest offset Kafka holds for each of {@code partitions} (topic to
+   * partition numbers); a partition Kafka does not have is left out.
+   *
+   * @throws NotAnswering when the brokers did not answer within {@code timeout}
+   */
+  default java.util.List<PartitionOffsets> offsets(Map<String, Set<Integer>> partitions,
+      Duration timeout) throws NotAnswering, InterruptedException {
+    throw new UnsupportedOperationException("this lister reads no offsets");
+  }
+
+  /** What Kafka holds of one partition: offsets {@code earliest} up to {@code latest} - 1. */
+  record PartitionOffsets(String topic, int partition, long earliest, long latest) {}
+
   @Override
   void close();
 

@@ -102,6 +102,7 @@ public final class TopicWaiter {
         return;
       }
       of(config).await(lister);
+      OffsetGapCheck.check(config, lister);
     } catch (TopicLister.Refused e) {
       throw new KafkaRefusedException(refusal(config, e));
     } catch (TopicLister.ListingFailed e) {
