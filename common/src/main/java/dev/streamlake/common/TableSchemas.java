@@ -48,6 +48,12 @@ public final class TableSchemas {
   public static final String ERROR_CODE = "error_code";
   public static final String ERROR_MESSAGE = "error_message";
   public static final String FAILED_AT = "failed_at";
+  /**
+   * dead_letter columns the re-drive command adds: when a dead letter was re-driven into bronze,
+   * and the bronze version it went in with. Both NULL: the dead letter is open.
+   */
+  public static final String REDRIVEN_AT = "redriven_at";
+  public static final String REDRIVEN_TO_VERSION = "redriven_to_version";
 
   public static final String FIRST_INSERTED_AT = "first_inserted_at";
   public static final String LAST_CHANGED_AT = "last_changed_at";
@@ -129,6 +135,17 @@ public final class TableSchemas {
         .add(ERROR_CODE, DataTypes.StringType, false)
         .add(ERROR_MESSAGE, DataTypes.StringType, true)
         .add(FAILED_AT, DataTypes.TimestampType, false);
+  }
+
+  /**
+   * dead_letter once the re-drive command has run on it: {@link #deadLetter()} and the nullable
+   * {@link #REDRIVEN_AT} and {@link #REDRIVEN_TO_VERSION}. Stage 2 appends without them, and
+   * its dead letters read them as NULL: open.
+   */
+  public static StructType deadLetterWithRedrive() {
+    return deadLetter()
+        .add(REDRIVEN_AT, DataTypes.TimestampType, true)
+        .add(REDRIVEN_TO_VERSION, DataTypes.LongType, true);
   }
 
   /** The decoded fields of a record schema as a Spark struct (every field nullable). */

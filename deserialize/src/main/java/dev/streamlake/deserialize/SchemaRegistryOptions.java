@@ -16,13 +16,14 @@ import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /**
- * Stage 2's schema registry settings (a picocli mixin inside {@link DeserializeOptions}), checked
- * into a {@link SchemaRegistrySettings}.
+ * Stage 2's schema registry settings (a picocli mixin inside {@link DeserializeOptions}, and of
+ * the commands that classify as stage 2 does, such as re-drive), checked into a
+ * {@link SchemaRegistrySettings}.
  *
  * <p>Credentials are named here (an environment variable or a file), never given: a value would
  * sit in the process list, the job definition and every log of the command line.
  */
-final class SchemaRegistryOptions {
+public final class SchemaRegistryOptions {
   private static final String DURATIONS = "a duration such as 500ms, 30s, 5m or 1h";
 
   @Option(
