@@ -26,8 +26,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.apache.spark.sql.Column;
@@ -75,6 +77,7 @@ final class Redrive {
   static final String COMMIT_MARK = "streamlake-redrive";
   private static final String MICROS_FIELD = "deserialized_at_micros";
 
+  private static final String NEW_REASON = "_new_reason";
   private static final int MAX_CONFLICT_RETRIES = 10;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
@@ -134,9 +137,12 @@ final class Redrive {
       Dataset<Row> rows = classified.rows();
       long selectedCount = 0;
       long good = 0;
-      for (Row r : rows.groupBy(col(Reclassifier.ERROR_CODE)).count().collectAsList()) {
-        selectedCount += r.getLong(1);
-        good += r.isNullAt(0) ? r.getLong(1) : 0;
+      Set<Object> ingestDates = new LinkedHashSet<>();
+      for (Row r : rows.groupBy(col(Reclassifier.ERROR_CODE), col(TableSchemas.INGEST_DATE))
+          .count().collectAsList()) {
+        selectedCount += r.getLong(2);
+        good += r.isNullAt(0) ? r.getLong(2) : 0;
+        ingestDates.add(r.get(1));
       }
       LOG.info("Re-drive of {}: {} dead letters match, {} of them re-driven before, {} open"
           + " classified again: {} good now", deadLetter, matched, alreadyRedriven,
@@ -144,8 +150,7 @@ final class Redrive {
       if (selectedCount == 0) {
         return report(matched, alreadyRedriven, 0, 0, 0, null, Map.of(), 0);
       }
-      Object[] dates = rows.select(TableSchemas.INGEST_DATE).distinct().collectAsList().stream()
-          .map(r -> r.get(0)).toArray();
+      Object[] dates = ingestDates.toArray();
 
       long written = 0;
       Long version = null;
@@ -156,6 +161,7 @@ final class Redrive {
       }
       afterBronzeWrite.run();
 
+      // Read after bronze's write: what decides a dead letter's mark is what bronze holds.
       Dataset<Row> inBronze = bronze.read(spark)
           .where(col(TableSchemas.INGEST_DATE).isin(dates))
           .select(col(TableSchemas.TOPIC), col(TableSchemas.PARTITION),
@@ -164,43 +170,44 @@ final class Redrive {
           .join(rows.select(names(KEY)), seq(KEY), "left_semi")
           .dropDuplicates(seq(KEY))
           .persist(StorageLevel.MEMORY_AND_DISK());
-      Dataset<Row> failing = rows.where(col(Reclassifier.ERROR_CODE).isNotNull())
-          .join(inBronze, seq(KEY), "left_anti")
-          .select(col(TableSchemas.TOPIC), col(TableSchemas.PARTITION),
-              col(TableSchemas.OFFSET), col(TableSchemas.INGEST_DATE),
-              col(Reclassifier.ERROR_CODE), col(Reclassifier.ERROR_MESSAGE));
-      Dataset<Row> before = selected.select(col(TableSchemas.TOPIC), col(TableSchemas.PARTITION),
-          col(TableSchemas.OFFSET), col(TableSchemas.INGEST_DATE),
-          col(TableSchemas.ERROR_CODE).as("_old_code"),
-          col(TableSchemas.ERROR_MESSAGE).as("_old_message"));
-      Dataset<Row> newReasons = failing.join(before, seq(KEY))
-          .where(not(col(Reclassifier.ERROR_CODE).eqNullSafe(col("_old_code"))
-              .and(col(Reclassifier.ERROR_MESSAGE).eqNullSafe(col("_old_message")))))
-          .drop("_old_code", "_old_message")
-          .dropDuplicates(seq(KEY))
-          .persist(StorageLevel.MEMORY_AND_DISK());
       try {
-        Map<Long, Long> versions = versionsOf(inBronze, at, version);
-        long inBronzeCount = inBronze.count();
+        long inBronzeCount = 0;
+        List<Long> redriveTimes = new ArrayList<>();
+        for (Row r : inBronze.groupBy(TableSchemas.DESERIALIZED_AT).count().collectAsList()) {
+          inBronzeCount += r.getLong(1);
+          redriveTimes.add(micros(r.getTimestamp(0).toInstant()));
+        }
         long foundInBronze = inBronzeCount - written;
         if (dryRun) {
           // Nothing was written: the good rows bronze lacks are the ones a real run would add.
           written = classified.good().join(inBronze, seq(KEY), "left_anti").count();
           foundInBronze = inBronzeCount;
         }
+
+        Dataset<Row> before = selected.select(col(TableSchemas.TOPIC),
+            col(TableSchemas.PARTITION), col(TableSchemas.OFFSET), col(TableSchemas.INGEST_DATE),
+            col(TableSchemas.ERROR_CODE).as("_old_code"),
+            col(TableSchemas.ERROR_MESSAGE).as("_old_message"));
+        Dataset<Row> failing = rows.where(col(Reclassifier.ERROR_CODE).isNotNull())
+            .join(inBronze, seq(KEY), "left_anti")
+            .join(before, seq(KEY), "left")
+            .withColumn(NEW_REASON, not(col(Reclassifier.ERROR_CODE).eqNullSafe(col("_old_code"))
+                .and(col(Reclassifier.ERROR_MESSAGE).eqNullSafe(col("_old_message")))));
         Map<String, Long> stillFailing = new TreeMap<>();
-        for (Row r : failing.groupBy(col(Reclassifier.ERROR_CODE)).count().collectAsList()) {
-          stillFailing.put(r.getString(0), r.getLong(1));
+        long newReasons = 0;
+        for (Row r : failing.groupBy(col(Reclassifier.ERROR_CODE), col(NEW_REASON)).count()
+            .collectAsList()) {
+          stillFailing.merge(r.getString(0), r.getLong(2), Long::sum);
+          newReasons += r.getBoolean(1) ? r.getLong(2) : 0;
         }
-        long changed = newReasons.count();
-        if (!dryRun && inBronzeCount + changed > 0) {
-          markDeadLetters(inBronze, versions, newReasons, dates);
+        if (!dryRun && inBronzeCount + newReasons > 0) {
+          markDeadLetters(inBronze, versionsOf(redriveTimes, at, version),
+              failing.where(col(NEW_REASON)), dates);
         }
         return report(matched, alreadyRedriven, selectedCount, written, foundInBronze, version,
-            stillFailing, changed);
+            stillFailing, newReasons);
       } finally {
         inBronze.unpersist();
-        newReasons.unpersist();
       }
     }
   }
@@ -264,6 +271,12 @@ final class Redrive {
         spark.conf().unset(USER_METADATA);
       }
       long inserted = metrics.getLong(metrics.fieldIndex("num_inserted_rows"));
+      if (inserted == 0) {
+        // Delta commits nothing then: bronze held every row already (a run stopped before its
+        // dead_letter marks, or one running at the same time).
+        LOG.info("Re-drive added no rows to {}: it holds them all already", bronze);
+        return new long[] {0, -1};
+      }
       long version = Long.parseLong(spark.conf().get(LAST_COMMIT_VERSION));
       LOG.info("Re-drive added {} rows to {} at version {}", inserted, bronze, version);
       return new long[] {inserted, version};
@@ -276,15 +289,14 @@ final class Redrive {
    * its time. A row whose commit history no longer shows (log retention) gets the version bronze
    * had when it was read here, which already held the row.
    */
-  private Map<Long, Long> versionsOf(Dataset<Row> inBronze, Instant at, Long version) {
+  private Map<Long, Long> versionsOf(List<Long> redriveTimes, Instant at, Long version) {
     long atMicros = micros(at);
     Map<Long, Long> versions = new HashMap<>();
     if (version != null) {
       versions.put(atMicros, version);
     }
     List<Long> others = new ArrayList<>();
-    for (Row r : inBronze.select(TableSchemas.DESERIALIZED_AT).distinct().collectAsList()) {
-      long m = micros(r.getTimestamp(0).toInstant());
+    for (long m : redriveTimes) {
       if (!versions.containsKey(m)) {
         others.add(m);
       }

@@ -8,6 +8,7 @@ import dev.streamlake.deserialize.Reclassifier;
 import dev.streamlake.deserialize.SchemaRegistryOptions;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,6 +102,11 @@ public final class RedriveCommand {
 
   /** Checks the settings, then re-drives; every bad setting is a ConfigException first. */
   static RedriveReport run(Cli cli, Sessions sessions) {
+    return run(cli, sessions, UnaryOperator.identity());
+  }
+
+  /** {@code hook} is a test seam on the re-drive, e.g. to stop it between its two writes. */
+  static RedriveReport run(Cli cli, Sessions sessions, UnaryOperator<Redrive> hook) {
     OpsSettings settings = OpsSettings.from(cli.common);
     RedriveSelection selection =
         RedriveSelection.of(cli.codes, cli.rules, cli.since, cli.until, cli.where);
@@ -110,6 +116,6 @@ public final class RedriveCommand {
     CommandLines.logEffectiveConfig(LOG, "redrive", described);
     SparkSession spark = sessions.get("streamlake-redrive");
     Reclassifier reclassifier = Reclassifier.of(spark, settings.pipeline(), cli.registry);
-    return new Redrive(spark, settings, reclassifier, selection, cli.dryRun).run();
+    return hook.apply(new Redrive(spark, settings, reclassifier, selection, cli.dryRun)).run();
   }
 }
