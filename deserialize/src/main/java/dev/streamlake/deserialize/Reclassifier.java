@@ -80,7 +80,10 @@ public final class Reclassifier {
       this.layout = layout;
     }
 
-    /** Every row: bronze's columns (decoded for good rows), {@link #ERROR_CODE}, {@link #ERROR_MESSAGE}. */
+    /**
+     * Every row: bronze's columns (decoded for good rows), then {@link #ERROR_CODE} and
+     * {@link #ERROR_MESSAGE}.
+     */
     public Dataset<Row> rows() {
       List<Column> columns = new ArrayList<>();
       for (String c : layout.bronzeSchema().fieldNames()) {
