@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -34,7 +35,8 @@ public record PipelineConfig(
     Long maxPayloadBytes,
     List<NamedExpression> rules,
     Double deadLetterLimit,
-    GoldSettings gold)
+    GoldSettings gold,
+    MaintenanceSettings maintenance)
     implements Serializable {
 
   public static final String BUILT_IN = "classpath:pipelines/sensor_readings.json";
@@ -129,6 +131,34 @@ public record PipelineConfig(
   public PipelineConfig {
     rules = rules == null ? List.of() : List.copyOf(rules);
     maxPayloadBytes = maxPayloadBytes == null ? DEFAULT_MAX_PAYLOAD_BYTES : maxPayloadBytes;
+    maintenance = maintenance == null ? MaintenanceSettings.DEFAULTS : maintenance;
+  }
+
+  /** A pipeline with the default maintenance settings. */
+  public PipelineConfig(String name, String topic, PayloadFormat format, SchemaSettings schemas,
+      Long maxPayloadBytes, List<NamedExpression> rules, Double deadLetterLimit,
+      GoldSettings gold) {
+    this(name, topic, format, schemas, maxPayloadBytes, rules, deadLetterLimit, gold, null);
+  }
+
+  /**
+   * How the {@code maintain} command keeps the tables: how many days of raw and bronze it keeps
+   * (by {@code ingest_date}; null keeps everything), how long VACUUM keeps files a commit removed,
+   * and whether gold is Z-ordered on its key. A VACUUM retention below Delta's own safety floor
+   * of 7 days can delete files a lagging stream or a long query still reads, so it needs
+   * {@code allowShortVacuumRetention}.
+   */
+  public record MaintenanceSettings(
+      Integer rawRetentionDays,
+      Integer bronzeRetentionDays,
+      Duration vacuumRetention,
+      boolean zorder,
+      boolean allowShortVacuumRetention)
+      implements Serializable {
+
+    public static final Duration SAFE_VACUUM_RETENTION = Duration.ofDays(7);
+    public static final MaintenanceSettings DEFAULTS =
+        new MaintenanceSettings(30, 365, SAFE_VACUUM_RETENTION, true, false);
   }
 
   /** The built-in sensor-readings pipeline. */
@@ -163,7 +193,8 @@ public record PipelineConfig(
   /** The same pipeline with another payload format (the {@code --format} override). */
   public PipelineConfig withFormat(PayloadFormat newFormat) {
     return new PipelineConfig(
-        name, topic, newFormat, schemas, maxPayloadBytes, rules, deadLetterLimit, gold);
+        name, topic, newFormat, schemas, maxPayloadBytes, rules, deadLetterLimit, gold,
+        maintenance);
   }
 
   /** The Avro schema bronze rows are read with (the newest the pipeline knows). */
@@ -180,6 +211,54 @@ public record PipelineConfig(
     return path.isEmpty() ? "the top level" : "'" + path + "'";
   }
 
+  /** {@code maintenance} as written: durations as text, checked by {@link #toSettings}. */
+  private record MaintenanceJson(
+      String rawRetention,
+      String bronzeRetention,
+      String vacuumRetention,
+      Boolean zorder,
+      Boolean allowShortVacuumRetention) {
+
+    MaintenanceSettings toSettings(String prefix) {
+      MaintenanceSettings d = MaintenanceSettings.DEFAULTS;
+      Integer raw = retentionDays(prefix, "maintenance.rawRetention", rawRetention,
+          d.rawRetentionDays());
+      Integer bronze = retentionDays(prefix, "maintenance.bronzeRetention", bronzeRetention,
+          d.bronzeRetentionDays());
+      Duration vacuum = vacuumRetention == null ? d.vacuumRetention()
+          : Durations.parse(vacuumRetention);
+      Raw.require(vacuum != null && !vacuum.isNegative(), prefix, "maintenance.vacuumRetention",
+          vacuumRetention, "a duration such as 7d or 168h");
+      boolean allowShort = Boolean.TRUE.equals(allowShortVacuumRetention);
+      if (vacuum.compareTo(MaintenanceSettings.SAFE_VACUUM_RETENTION) < 0 && !allowShort) {
+        throw new ConfigException("Invalid " + prefix + "maintenance.vacuumRetention = '"
+            + vacuumRetention + "': below Delta's safety floor of 7d, VACUUM can delete files"
+            + " that a stage lagging behind or a long-running query still reads. Use 7d or more,"
+            + " or set maintenance.allowShortVacuumRetention to true if nothing reads the tables"
+            + " for that long.");
+      }
+      return new MaintenanceSettings(raw, bronze, vacuum, zorder == null ? d.zorder() : zorder,
+          allowShort);
+    }
+
+    /** Whole days, since the tables are trimmed a date partition at a time; "off" keeps all. */
+    private static Integer retentionDays(String prefix, String setting, String value,
+        Integer fallback) {
+      if (value == null) {
+        return fallback;
+      }
+      if (value.trim().equalsIgnoreCase("off")) {
+        return null;
+      }
+      Duration d = Durations.parse(value);
+      boolean wholeDays = d != null && d.compareTo(Duration.ofDays(1)) >= 0
+          && d.equals(Duration.ofDays(d.toDays()));
+      Raw.require(wholeDays, prefix, setting, value,
+          "a whole number of days of at least 1 (30d, 365d), or off to keep everything");
+      return Math.toIntExact(d.toDays());
+    }
+  }
+
   /** The file's shape as written; {@link #toConfig} checks it. */
   private record Raw(
       String name,
@@ -189,7 +268,8 @@ public record PipelineConfig(
       Long maxPayloadBytes,
       List<NamedExpression> rules,
       Double deadLetterLimit,
-      GoldSettings gold) {
+      GoldSettings gold,
+      MaintenanceJson maintenance) {
 
     PipelineConfig toConfig(String where) {
       String prefix = "pipeline config " + where + ": ";
@@ -283,7 +363,8 @@ public record PipelineConfig(
       return new PipelineConfig(
           name, topic, fmt, schemas, maxPayloadBytes, ruleList, deadLetterLimit,
           new GoldSettings(key, sequence, partitionBy, derived, deleteWhen, gold.history(),
-              tracked));
+              tracked),
+          maintenance == null ? null : maintenance.toSettings(prefix));
     }
 
     private static void checkNamed(String prefix, String setting, List<NamedExpression> list) {

@@ -87,6 +87,45 @@ class PipelineConfigTest {
   }
 
   @Test
+  void maintenanceHasDefaultsAndReadsDaysAndOff() throws IOException {
+    assertThat(PipelineConfig.sensorReadings().maintenance())
+        .isEqualTo(PipelineConfig.MaintenanceSettings.DEFAULTS);
+    Path f = write(builtIn().replace("\"maxPayloadBytes\"", "\"maintenance\": {"
+        + "\"rawRetention\": \"14d\", \"bronzeRetention\": \"off\", \"vacuumRetention\": \"240h\","
+        + " \"zorder\": false}, \"maxPayloadBytes\""));
+    PipelineConfig.MaintenanceSettings m = PipelineConfig.load(f.toString()).maintenance();
+    assertThat(m.rawRetentionDays()).isEqualTo(14);
+    assertThat(m.bronzeRetentionDays()).isNull();
+    assertThat(m.vacuumRetention()).isEqualTo(java.time.Duration.ofDays(10));
+    assertThat(m.zorder()).isFalse();
+  }
+
+  @Test
+  void aVacuumRetentionBelowSevenDaysNeedsTheOverride() throws IOException {
+    Path refused = write(builtIn().replace("\"maxPayloadBytes\"",
+        "\"maintenance\": {\"vacuumRetention\": \"1d\"}, \"maxPayloadBytes\""));
+    assertThatThrownBy(() -> PipelineConfig.load(refused.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("maintenance.vacuumRetention = '1d'")
+        .hasMessageContaining("maintenance.allowShortVacuumRetention");
+    Path allowed = write(builtIn().replace("\"maxPayloadBytes\"", "\"maintenance\": {"
+        + "\"vacuumRetention\": \"1d\", \"allowShortVacuumRetention\": true},"
+        + " \"maxPayloadBytes\""));
+    assertThat(PipelineConfig.load(allowed.toString()).maintenance().vacuumRetention())
+        .isEqualTo(java.time.Duration.ofDays(1));
+  }
+
+  @Test
+  void aRetentionIsWholeDays() throws IOException {
+    Path f = write(builtIn().replace("\"maxPayloadBytes\"",
+        "\"maintenance\": {\"rawRetention\": \"36h\"}, \"maxPayloadBytes\""));
+    assertThatThrownBy(() -> PipelineConfig.load(f.toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("maintenance.rawRetention = '36h'")
+        .hasMessageContaining("a whole number of days");
+  }
+
+  @Test
   void unknownReaderSchemaIdIsRejected() throws IOException {
     Path f = write(builtIn().replace("\"readerId\": 2", "\"readerId\": 7"));
     assertThatThrownBy(() -> PipelineConfig.load(f.toString()))
