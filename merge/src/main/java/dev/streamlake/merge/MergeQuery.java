@@ -113,9 +113,13 @@ public final class MergeQuery {
         "stage 3's reader schema (id " + settings.pipeline().schemas().readerId() + ")";
     // Bronze's shape is the pipeline's contract, so stage 3 can start before stage 2 ran.
     settings.bronze().ensureExists(spark, bronzeContract, List.of(TableSchemas.INGEST_DATE));
+    // Retention (the maintain command) deletes whole ingest_date partitions of bronze: commits
+    // that only remove files, which ignoreDeletes skips. A commit that removes and adds data
+    // (a rewrite) still stops the stream, instead of being skipped like skipChangeCommits would.
     Dataset<Row> bronze =
-        settings.bronze().readStream(
-            spark, Map.of("maxFilesPerTrigger", Integer.toString(config.maxFilesPerTrigger())));
+        settings.bronze().readStream(spark, Map.of(
+            "maxFilesPerTrigger", Integer.toString(config.maxFilesPerTrigger()),
+            "ignoreDeletes", "true"));
     bronze = withMissingColumnsAsNull(bronze, bronzeContract, settings.bronze(), readerSchema);
     prepareTables.accept(bronzeContract, readerSchema);
     String name = settings.queryName(QUERY);
