@@ -21,11 +21,11 @@ commit=$(git rev-parse HEAD)
 # The root pom's own <version> is its first (it has no parent).
 version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -n 1)
 
-mvn -B -DskipTests package -pl raw-ingest,deserialize,merge,launcher -am
+mvn -B -DskipTests package -pl raw-ingest,deserialize,merge,launcher,ops -am
 
 rm -rf target/bundle
 mkdir -p target/bundle
-for module in raw-ingest deserialize merge launcher; do
+for module in raw-ingest deserialize merge launcher ops; do
   cp "$module/target/$module-$version-databricks.jar" \
     "target/bundle/$module-$version-$commit-databricks.jar"
 done

@@ -39,7 +39,11 @@ final class BundleValidator {
       "one_driver", "databricks-job-one-driver.json",
       "shared_cluster", "databricks-job-shared-cluster.json",
       "cluster_per_stage", DeployFileValidator.SHAPE_3_FILE,
-      "scheduled", "databricks-job-scheduled.json"));
+      "scheduled", "databricks-job-scheduled.json",
+      "maintenance", "databricks-job-maintenance.json"));
+
+  /** Jobs that run next to a shape instead of being one: they run no stage. */
+  static final Set<String> BESIDE_SHAPES = Set.of("maintenance");
 
   /** The target the Jobs API files are the jobs of. */
   static final String JSON_TARGET = "prod";
@@ -119,13 +123,15 @@ final class BundleValidator {
 
     List<String> running = created.entrySet().stream()
         .filter(e -> DeployFileValidator.runsBySelf(e.getValue())).map(Map.Entry::getKey).toList();
+    List<String> runningShapes = running.stream().filter(j -> !BESIDE_SHAPES.contains(j))
+        .toList();
     if ("development".equals(r.mode()) && !running.isEmpty()) {
       // The CLI's development mode pauses only schedules without a pause_status of their own.
       problems.add(w + ": jobs " + running + " would start by themselves in a development"
           + " target; set their *_pause_status to PAUSED there and start them with bundle run");
     }
-    if (running.size() > 1) {
-      problems.add(w + ": jobs " + running + " would all run (schedule or continuous job"
+    if (runningShapes.size() > 1) {
+      problems.add(w + ": jobs " + runningShapes + " would all run (schedule or continuous job"
           + " unpaused), but the shapes share the pipeline's tables and checkpoints: pause all"
           + " but one (the *_pause_status variables)");
     }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,6 +133,7 @@ final class DeployFileValidator {
     Set<String> usedEnvironments = new TreeSet<>();
     Map<String, String> clusterOfTask = new LinkedHashMap<>();
     Map<String, Boolean> availableNowByTask = new LinkedHashMap<>();
+    Set<ProductJob> products = EnumSet.noneOf(ProductJob.class);
     for (Task t : tasks) {
       String at = f + ", task '" + t.getTaskKey() + "'";
       Compute compute = compute(at, t, clusters, environments, problems);
@@ -146,6 +148,7 @@ final class DeployFileValidator {
       if (product == null) {
         continue;
       }
+      products.add(product);
       // Counted by main class, so a task with bad parameters still counts as running its stage.
       for (Stage stage : product.stages) {
         stageTasks.computeIfAbsent(stage, s -> new ArrayList<>()).add(t.getTaskKey());
@@ -191,7 +194,10 @@ final class DeployFileValidator {
 
     checkRestartPolicy(f, job, tasks, taskKeys, availableNowByTask, stageTasks, problems);
 
-    for (Stage stage : Stage.values()) {
+    // A job of operator commands alone (the maintenance job) runs next to a shape, not as one.
+    boolean commandsOnly = !products.isEmpty()
+        && products.stream().allMatch(p -> p.stages.isEmpty());
+    for (Stage stage : commandsOnly ? new Stage[0] : Stage.values()) {
       List<String> runs = stageTasks.getOrDefault(stage, List.of());
       if (runs.size() != 1) {
         problems.add(f + ": stage " + stage.id() + " runs " + runs.size() + " times (tasks "

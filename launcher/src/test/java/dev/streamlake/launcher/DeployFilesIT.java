@@ -56,6 +56,7 @@ class DeployFilesIT {
   static final String SHAPE_2 = "databricks-job-shared-cluster.json";
   static final String SHAPE_3 = DeployFileValidator.SHAPE_3_FILE;
   static final String SCHEDULED = "databricks-job-scheduled.json";
+  static final String MAINTENANCE = "databricks-job-maintenance.json";
 
   static final String WRITE = "streamlake.deploy.write";
 
@@ -308,7 +309,63 @@ class DeployFilesIT {
             j -> ((ObjectNode) cluster(j, "raw-ingest-cluster").get("new_cluster"))
                 .remove("spark_env_vars"),
             "task 'raw-ingest'", "STREAMLAKE_KAFKA_JAAS_CONFIG",
-            "does not set in spark_env_vars"));
+            "does not set in spark_env_vars"),
+        broken("a maintenance command that is not in the ops jar", MAINTENANCE,
+            j -> jarTask(j, "maintain").put("main_class_name",
+                "dev.streamlake.ops.MaintenanceCommand"),
+            "task 'maintain'", "dev.streamlake.ops.MaintenanceCommand is not in"),
+        broken("a stage jar for the maintenance command", MAINTENANCE,
+            j -> library(j, "maintain",
+                "/Volumes/main/streamlake/jars/merge-" + v + "-databricks.jar"),
+            "task 'maintain'", "is the jar of module merge", "ops-" + v + "-databricks.jar"),
+        broken("maintenance parameters that do not parse", MAINTENANCE,
+            j -> parameters(j, "maintain").add("--tables").add("silver"),
+            "task 'maintain'", "do not parse with MaintainCommand.effectiveSettings",
+            "--tables: 'silver'"),
+        broken("a maintenance job nothing starts", MAINTENANCE,
+            j -> j.remove("schedule"),
+            MAINTENANCE, "has no schedule or trigger"));
+  }
+
+  /**
+   * The maintenance job runs next to whichever shape runs, every day, and maintains the tables
+   * the shapes write: the same lake and tables once its job parameters are filled in.
+   */
+  @Test
+  void theMaintenanceJobMaintainsTheTablesTheShapesWrite() throws IOException {
+    CreateJob maintenance = read(MAINTENANCE);
+    assertThat(maintenance.getContinuous()).isNull();
+    assertThat(maintenance.getSchedule().getPauseStatus()).isEqualTo(PauseStatus.UNPAUSED);
+    assertThat(maintenance.getTasks()).singleElement()
+        .extracting(t -> t.getSparkJarTask().getMainClassName())
+        .isEqualTo(dev.streamlake.ops.MaintainCommand.class.getName());
+    Map<String, String> maintain = dev.streamlake.ops.MaintainCommand.effectiveSettings(
+        filled(maintenance, maintenance.getTasks().iterator().next()));
+
+    CreateJob shape3 = read(SHAPE_3);
+    Task merge = shape3.getTasks().stream().filter(t -> t.getTaskKey().equals("merge"))
+        .findFirst().orElseThrow();
+    Map<String, String> stage3 = dev.streamlake.merge.MergeConfig.fromArgs(filled(shape3, merge))
+        .describe();
+    for (String key : List.of("lake", "catalog", "schema", "raw-table", "bronze-table",
+        "dead-letter-table", "gold-table", "pipeline")) {
+      assertThat(maintain.get(key)).as(key).isNotNull().isEqualTo(stage3.get(key));
+    }
+  }
+
+  /** A task's parameters with the job parameters' defaults filled in, as Databricks runs it. */
+  private static String[] filled(CreateJob job, Task task) {
+    Map<String, String> defaults = new java.util.HashMap<>();
+    job.getParameters().forEach(p -> defaults.put(p.getName(), p.getDefault()));
+    return task.getSparkJarTask().getParameters().stream()
+        .map(p -> {
+          String v = p;
+          for (var d : defaults.entrySet()) {
+            v = v.replace("{{job.parameters." + d.getKey() + "}}", d.getValue());
+          }
+          return v;
+        })
+        .toArray(String[]::new);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -7,6 +7,7 @@ import dev.streamlake.ingest.RawIngestConfig;
 import dev.streamlake.local.Repository;
 import dev.streamlake.local.StageModule;
 import dev.streamlake.merge.MergeConfig;
+import dev.streamlake.ops.MaintainCommand;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -53,7 +54,14 @@ enum ProductJob {
             new Parsed(c.deserialize().settings(), c.deserialize().describe()));
         m.put(Stage.MERGE, new Parsed(c.merge().settings(), c.merge().describe()));
         return m;
-      });
+      }),
+  /**
+   * Table maintenance, from the ops jar: runs no stage, so it counts towards none; its
+   * parameters parse with the command's own parser. The ops jar's manifest names the command
+   * dispatcher, so the task names the command's class.
+   */
+  MAINTAIN("ops", "dev.streamlake.ops.MaintainCommand", "MaintainCommand.effectiveSettings",
+      args -> MaintainCommand.effectiveSettings(args) == null ? null : Map.of());
 
   /** What each stage's settings parse into, and the effective-config map its job logs. */
   record Parsed(StageSettings settings, Map<String, String> describe) {}
@@ -62,6 +70,8 @@ enum ProductJob {
   private static final Map<String, String> MAIN_CLASSES = new ConcurrentHashMap<>();
 
   final String module;
+  /** The main class of a job that is not its jar's manifest main (an ops command). */
+  final String fixedMainClass;
   final StageModule stageModule;
   final String parser;
   final Set<Stage> stages;
@@ -70,9 +80,22 @@ enum ProductJob {
   /** The settings of each stage this job runs; null when the arguments only ask for --help. */
   final Function<String[], Map<Stage, Parsed>> parse;
 
+  ProductJob(String module, String mainClass, String parser,
+      Function<String[], Map<Stage, Parsed>> parse) {
+    this.stageModule = null;
+    this.module = module;
+    this.fixedMainClass = mainClass;
+    this.parser = parser;
+    this.stages = Set.of();
+    this.needsClassic = "it reads the stages' checkpoints and Delta logs through the classic"
+        + " session's Hadoop configuration";
+    this.parse = parse;
+  }
+
   ProductJob(StageModule module, String parser, Set<Stage> stages, String needsClassic,
       Function<String[], Map<Stage, Parsed>> parse) {
     this.stageModule = module;
+    this.fixedMainClass = null;
     this.module = module.module();
     this.parser = parser;
     this.stages = stages;
@@ -82,6 +105,9 @@ enum ProductJob {
 
   /** The main class, from the manifest of the module's jar as built in {@code repoRoot}. */
   String mainClass(Path repoRoot) {
+    if (fixedMainClass != null) {
+      return fixedMainClass;
+    }
     return MAIN_CLASSES.computeIfAbsent(repoRoot.toAbsolutePath() + "!" + name(),
         k -> new Repository(repoRoot).mainClass(stageModule));
   }
