@@ -61,7 +61,8 @@ record TableMaintenance(String label, TableRef table, List<String> zorderBy,
             .append(rowsDeleted).append(" rows with ingest_date before ").append(deletedBefore);
       }
       if (filesVacuumed >= 0) {
-        s.append("\n  vacuum: ").append(filesVacuumed).append(" unreferenced files ")
+        s.append("\n  vacuum: ").append(filesVacuumed)
+            .append(" unreferenced files and empty folders ")
             .append(dryRun ? "would be deleted" : "deleted");
       }
       for (String note : notes) {
@@ -179,8 +180,8 @@ record TableMaintenance(String label, TableRef table, List<String> zorderBy,
       spark.conf().set(RETENTION_CHECK, "false");
     }
     try {
-      // The dry run lists the files the VACUUM then deletes; OSS Delta's VACUUM itself only
-      // returns the table's path.
+      // The dry run lists the files and empty folders the VACUUM then deletes; OSS Delta's
+      // VACUUM itself only returns the table's path.
       long count = spark.sql(sql + " DRY RUN").count();
       if (!dry && count > 0) {
         spark.sql(sql).collect();

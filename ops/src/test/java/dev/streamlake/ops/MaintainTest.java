@@ -161,7 +161,7 @@ class MaintainTest {
     assertThat(p.count(ops.bronze(), "true")).isEqualTo(40);
     assertThat(ops.gold().read(spark).count()).isEqualTo(goldRows);
     assertThat(printed.toString()).contains("optimize: 4 files compacted into 1",
-        "vacuum: 4 unreferenced files deleted");
+        "vacuum: 4 unreferenced files and empty folders deleted");
   }
 
   @Test
