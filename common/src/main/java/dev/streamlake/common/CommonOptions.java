@@ -69,6 +69,11 @@ public final class CommonOptions {
   @Option(names = "--gold-table", paramLabel = "TABLE", description = "gold table: path or catalog name")
   String goldTable;
 
+  @Option(names = "--events-table", paramLabel = "TABLE", description = "Delta table (path or"
+      + " catalog name) to append each micro-batch's metrics to, one row per batch; created when"
+      + " missing. Default: none, the metrics go to the log (logger streamlake.metrics) only.")
+  String eventsTable;
+
   /** Validates and freezes the settings for one stage. */
   public StageSettings toSettings(Stage stage, TriggerSpec defaultTrigger) {
     if (lake == null || lake.isBlank()) {
@@ -101,7 +106,8 @@ public final class CommonOptions {
         table("--raw-table", rawTable, layout.raw()),
         table("--bronze-table", bronzeTable, layout.bronze()),
         table("--dead-letter-table", deadLetterTable, layout.deadLetter()),
-        table("--gold-table", goldTable, layout.gold()));
+        table("--gold-table", goldTable, layout.gold()),
+        eventsTable == null ? null : TableRef.parse("--events-table", eventsTable));
   }
 
   private static TableRef table(String setting, String value, TableRef fallback) {

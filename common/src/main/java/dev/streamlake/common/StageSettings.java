@@ -3,7 +3,10 @@ package dev.streamlake.common;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The validated settings every stage shares. Immutable; built by {@link CommonOptions}. */
+/**
+ * The validated settings every stage shares. Immutable; built by {@link CommonOptions}.
+ * {@code events} is the table each micro-batch's metrics are appended to, or null for none.
+ */
 public record StageSettings(
     Stage stage,
     LakeLayout layout,
@@ -14,7 +17,16 @@ public record StageSettings(
     TableRef raw,
     TableRef bronze,
     TableRef deadLetter,
-    TableRef gold) {
+    TableRef gold,
+    TableRef events) {
+
+  /** Without an events table ({@code --events-table}). */
+  public StageSettings(Stage stage, LakeLayout layout, PipelineConfig pipeline,
+      String pipelineSource, TriggerSpec trigger, String appId, TableRef raw, TableRef bronze,
+      TableRef deadLetter, TableRef gold) {
+    this(stage, layout, pipeline, pipelineSource, trigger, appId, raw, bronze, deadLetter, gold,
+        null);
+  }
 
   /** The checkpoint of this stage's query {@code query}. */
   public String checkpoint(String query) {
@@ -43,6 +55,9 @@ public record StageSettings(
     m.put("bronze-table", bronze.name());
     m.put("dead-letter-table", deadLetter.name());
     m.put("gold-table", gold.name());
+    if (events != null) {
+      m.put("events-table", events.name());
+    }
     return m;
   }
 }

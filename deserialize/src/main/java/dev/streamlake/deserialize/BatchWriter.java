@@ -9,11 +9,14 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.timestamp_micros;
 
+import dev.streamlake.common.BatchMetrics;
 import dev.streamlake.common.IdempotentWrites;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
 import org.apache.spark.api.java.function.VoidFunction2;
@@ -119,6 +122,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       BatchCounts counts = BatchCounts.of(classified, rules.names());
       LOG.info("{} batch {}: {}", queryName, batchId, counts.describe());
       if (counts.rows() == 0) {
+        report(batch, batchId, counts, 0, 0);
         return;
       }
       if (deadLetterLimit != null && counts.deadLetterShare() > deadLetterLimit) {
@@ -151,6 +155,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       if (committedNow && sameClassification
           && writeOwnDeadLetters(classified, counts, txnAppId, batchId)) {
         deadLetterPath.accept(batchId, DeadLetterPath.CLASSIFICATION);
+        report(batch, batchId, counts, counts.good(), counts.deadLetters());
         return;
       }
       classification.unseal();
@@ -159,6 +164,20 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     } finally {
       classification.uncache();
     }
+  }
+
+  /**
+   * Hands the batch's figures to the metrics line ({@link BatchMetrics}): the counts this batch
+   * made anyway, so the metrics cost no pass over the data. Dead letters per rule are the rule
+   * failures: only a dead letter has broken rules.
+   */
+  private static void report(Dataset<Row> batch, long batchId, BatchCounts counts,
+      long toBronze, long toDeadLetter) {
+    Map<String, Long> written = new LinkedHashMap<>();
+    written.put("bronze", toBronze);
+    written.put("dead_letter", toDeadLetter);
+    BatchMetrics.record(batch.sparkSession(), batchId, new BatchMetrics.Figures(written,
+        counts.deadLettersByCode(), counts.ruleFailures(), null, null));
   }
 
   /** Bronze's commit of the batch, which fixes its split; the batch's counts are its metadata. */
@@ -226,6 +245,7 @@ final class BatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       }
       LOG.info("{} batch {} written: {} rows to {}, {} rows to {}", queryName, batchId,
           counts.rows() - failed - conflicts, bronze, failed + conflicts, deadLetter);
+      report(batch, batchId, counts, counts.rows() - failed - conflicts, failed + conflicts);
     } finally {
       notInBronze.unpersist();
     }

@@ -1,5 +1,6 @@
 package dev.streamlake.deserialize;
 
+import dev.streamlake.common.BatchMetricsListener;
 import dev.streamlake.common.SparkApi;
 import dev.streamlake.common.Stage;
 import dev.streamlake.common.StageSettings;
@@ -69,6 +70,7 @@ public final class DeserializeQuery {
         new BatchWriter(queryName, s.appId(), s.stage().id(), s.bronze(), s.deadLetter(), layout,
             config.decoderSettings(), rules, config.deadLetterLimit(),
             new OffsetLogClock(s.checkpoint(QUERY))));
+    BatchMetricsListener.register(spark, s, queryName);
     StreamingQuery query =
         raw.writeStream()
             .queryName(queryName)

@@ -4,11 +4,14 @@ import static dev.streamlake.merge.GoldPlan.SOURCE;
 import static dev.streamlake.merge.GoldPlan.TARGET;
 import static dev.streamlake.merge.GoldPlan.quote;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.struct;
 
+import dev.streamlake.common.BatchMetrics;
 import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.IdempotentWrites;
 import dev.streamlake.common.PipelineConfig.NamedExpression;
@@ -16,6 +19,7 @@ import dev.streamlake.common.TableRef;
 import dev.streamlake.common.WriteTimes;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Column;
@@ -68,7 +72,11 @@ final class GoldMerger {
   private static final String GOLD_PRESENT = "__streamlake_gold_present";
   private static final String DELETES = "d";
 
-  /** What a batch did. {@code replaySkipped}: Delta found the batch already committed. */
+  /**
+   * What a batch did. {@code replaySkipped}: Delta found the batch already committed.
+   * {@code newestSequence}: the largest value of the first sequence column among the rows the
+   * batch merged, as text, or null when it merged none.
+   */
   record Outcome(
       long batchId,
       long changedRows,
@@ -76,7 +84,14 @@ final class GoldMerger {
       long updated,
       long deleted,
       boolean replaySkipped,
-      int attempts) {}
+      int attempts,
+      String newestSequence) {
+
+    Outcome(long batchId, long changedRows, long inserted, long updated, long deleted,
+        boolean replaySkipped, int attempts) {
+      this(batchId, changedRows, inserted, updated, deleted, replaySkipped, attempts, null);
+    }
+  }
 
   private final GoldPlan plan;
   private final TableRef gold;
@@ -126,8 +141,12 @@ final class GoldMerger {
 
   /** The {@code foreachBatch} function. */
   VoidFunction2<Dataset<Row>, Long> asBatchFunction() {
-    return (batch, batchId) ->
-        merge(batch, batchId, IdempotentWrites.txnAppId(appId, batch.sparkSession()));
+    return (batch, batchId) -> {
+      Outcome o = merge(batch, batchId, IdempotentWrites.txnAppId(appId, batch.sparkSession()));
+      BatchMetrics.record(batch.sparkSession(), batchId, new BatchMetrics.Figures(
+          Map.of("gold", o.inserted() + o.updated() + o.deleted()), Map.of(), Map.of(),
+          plan.sequence().get(0), o.newestSequence()));
+    };
   }
 
   /** Merges one batch outside a stream (tests): the configured app id is the txn app id. */
@@ -197,7 +216,11 @@ final class GoldMerger {
         ? computed.localCheckpoint(true)
         : computed.persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      long changed = changes.count();
+      // The count the batch needs anyway, and in the same pass the newest sequence value for
+      // the batch's metrics line.
+      Row summary = changes.agg(count(lit(1)), max(col(quote(plan.sequence().get(0))))).first();
+      long changed = summary.getLong(0);
+      String newestSequence = summary.isNullAt(1) ? null : asText(summary.get(1));
       if (changed == 0) {
         // Nothing would change: no MERGE, so no commit, no rewrite, no change-feed entry.
         return new Outcome(batchId, 0, 0, 0, 0, false, attempt);
@@ -234,13 +257,13 @@ final class GoldMerger {
             "Merge batch {} into {}: Delta's log already records batch {} or later for app id"
                 + " '{}', so the MERGE was skipped: this batch is a replay after a failure.",
             batchId, gold, batchId, txnAppId);
-        return new Outcome(batchId, changed, 0, 0, 0, true, attempt);
+        return new Outcome(batchId, changed, 0, 0, 0, true, attempt, newestSequence);
       }
       Row r = result.get();
       return new Outcome(
           batchId, changed, r.getLong(r.fieldIndex("num_inserted_rows")),
           r.getLong(r.fieldIndex("num_updated_rows")),
-          r.getLong(r.fieldIndex("num_deleted_rows")), false, attempt);
+          r.getLong(r.fieldIndex("num_deleted_rows")), false, attempt, newestSequence);
     } finally {
       changes.unpersist(false);
     }
@@ -402,6 +425,17 @@ final class GoldMerger {
                 DataTypes.BooleanType)
             .asNondeterministic();
     return f.apply(lit(batchId), lit(attempt));
+  }
+
+  /** A sequence value as text; a timestamp in UTC (ISO 8601), whatever the session's zone. */
+  private static String asText(Object value) {
+    if (value instanceof java.sql.Timestamp t) {
+      return t.toInstant().toString();
+    }
+    if (value instanceof Instant i) {
+      return i.toString();
+    }
+    return value.toString();
   }
 
   private static Column[] columns(String alias, List<String> names) {

@@ -2,6 +2,7 @@ package dev.streamlake.merge;
 
 import static org.apache.spark.sql.functions.lit;
 
+import dev.streamlake.common.BatchMetricsListener;
 import dev.streamlake.common.PipelineConfig.History;
 import dev.streamlake.common.SparkApi;
 import dev.streamlake.common.Stage;
@@ -124,6 +125,7 @@ public final class MergeQuery {
     prepareTables.accept(bronzeContract, readerSchema);
     String name = settings.queryName(QUERY);
     LOG.info("Query {}: {}", name, description);
+    BatchMetricsListener.register(spark, settings, name);
     StreamingQuery query =
         bronze.writeStream()
             .queryName(name)

@@ -2,6 +2,7 @@ package dev.streamlake.ingest;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.streamlake.common.BatchMetricsListener;
 import dev.streamlake.common.ConfigException;
 import dev.streamlake.common.SparkApi;
 import dev.streamlake.common.Stage;
@@ -42,6 +43,7 @@ public final class RawIngestQuery {
     s.raw().ensureExists(spark, TableSchemas.raw(), List.of(TableSchemas.INGEST_DATE),
         TableSchemas.rawProperties());
     Dataset<Row> raw = toRaw(source(spark, config).load());
+    BatchMetricsListener.register(spark, s, s.queryName(QUERY));
     StreamingQuery query =
         s.raw()
             .start(
