@@ -1,0 +1,94 @@
+package dev.streamlake.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamlake.common.BatchMetricsListener;
+import dev.streamlake.common.TableRef;
+import dev.streamlake.ingest.RawIngestConfig;
+import dev.streamlake.ingest.RawIngestQuery;
+import dev.streamlake.testing.TestKafka;
+import dev.streamlake.testing.TestSpark;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Stage 1's metrics lines against a real broker: Kafka lag from the source's progress. */
+class KafkaLagMetricsIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path lake;
+
+  @Test
+  void eachBatchLineHasRowsWrittenToRawAndTheOffsetsStillBehind() throws Exception {
+    SparkSession spark = TestSpark.session();
+    String topic = TestKafka.uniqueTopic("ops-lag");
+    TestKafka.createTopic(topic, 1);
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      records.add(new ProducerRecord<>(topic, 0, null,
+          ("record-" + i).getBytes(StandardCharsets.UTF_8)));
+    }
+    TestKafka.produce(records);
+    String events = lake.resolve("events").toString();
+    RawIngestConfig config = RawIngestConfig.fromArgs(new String[] {"--lake", lake.toString(),
+        "--bootstrap-servers", TestKafka.bootstrapServers(), "--topic", topic,
+        "--trigger", "availableNow", "--max-offsets-per-trigger", "4",
+        "--events-table", events});
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Consumer<String> sink = lines::add;
+    BatchMetricsListener.of(spark).addSink(sink);
+    try {
+      StreamingQuery q = RawIngestQuery.start(spark, config);
+      q.awaitTermination();
+      assertThat(q.exception().isEmpty()).as("query failed: %s", q.exception()).isTrue();
+      // availableNow with at most 4 offsets per batch: batches of 4, 4 and 2 records.
+      await().atMost(Duration.ofSeconds(30)).until(() -> linesOf(lines, q).size() == 3);
+      List<JsonNode> batches = linesOf(lines, q);
+      assertThat(batches).extracting(l -> l.path("stage").asText()).containsOnly("raw-ingest");
+      assertThat(batches).extracting(l -> l.path("batch_id").asLong()).containsExactly(0L, 1L, 2L);
+      assertThat(batches).extracting(l -> l.path("input_rows").asLong())
+          .containsExactly(4L, 4L, 2L);
+      assertThat(batches).extracting(l -> l.path("rows_written").path("raw").asLong())
+          .containsExactly(4L, 4L, 2L);
+      assertThat(batches)
+          .extracting(l -> l.path("kafka_offsets_behind_latest").path("max").asLong())
+          .containsExactly(6L, 2L, 0L);
+      assertThat(batches)
+          .extracting(l -> l.path("kafka_offsets_behind_latest").path("min").asLong())
+          .containsExactly(6L, 2L, 0L);
+
+      TableRef table = TableRef.path(events);
+      await().atMost(Duration.ofSeconds(60))
+          .until(() -> table.exists(spark) && table.read(spark).count() == 3);
+      List<Row> rows = table.read(spark).orderBy("batch_id")
+          .select("kafka_offsets_behind_latest").collectAsList();
+      assertThat(rows).extracting(r -> r.getLong(0)).containsExactly(6L, 2L, 0L);
+    } finally {
+      BatchMetricsListener.of(spark).removeSink(sink);
+    }
+  }
+
+  private static List<JsonNode> linesOf(List<String> lines, StreamingQuery q) throws Exception {
+    List<JsonNode> of = new ArrayList<>();
+    for (String line : lines) {
+      JsonNode n = JSON.readTree(line);
+      if (n.path("query_id").asText().equals(q.id().toString())) {
+        of.add(n);
+      }
+    }
+    return of;
+  }
+}
