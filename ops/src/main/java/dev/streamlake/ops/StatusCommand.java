@@ -102,7 +102,7 @@ public final class StatusCommand {
       Instant now) {
     ObjectNode o = JSON.createObjectNode();
     o.put("pipeline", settings.pipeline().name());
-    o.put("at", now.toString());
+    o.put("at", now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
     ArrayNode stages = o.putArray("stages");
     boolean anything = false;
     for (Stage stage : Stage.values()) {
@@ -141,9 +141,9 @@ public final class StatusCommand {
     }
     ObjectNode lag = s.putObject("lag");
     switch (stage) {
-      case RAW_INGEST -> lag.put("note", "not from the checkpoint: Kafka's end offsets are on the"
-          + " brokers; kafka_offsets_behind_latest in the metrics lines or the events table has"
-          + " it for each batch");
+      case RAW_INGEST -> lag.put("note", "not in the checkpoint (Kafka's end offsets are on the"
+          + " brokers): see kafka_offsets_behind_latest in stage 1's metrics lines or events"
+          + " table");
       case DESERIALIZE -> deltaLag(spark, settings.raw(), cp, lag);
       case MERGE -> deltaLag(spark, settings.bronze(), cp, lag);
     }
@@ -162,7 +162,7 @@ public final class StatusCommand {
       ObjectNode lag) {
     lag.put("source_table", source.name());
     if (!source.exists(spark)) {
-      lag.put("note", "the source table does not exist");
+      lag.put("note", "unknown, the source table does not exist");
       return;
     }
     long newest = BatchMetricsListener.newestVersion(spark, source);
@@ -175,7 +175,7 @@ public final class StatusCommand {
     Long completed = cp.sourceOffset() == null
         ? null : BatchMetricsListener.completedVersion(cp.sourceOffset());
     if (completed == null) {
-      lag.put("note", "the checkpoint's offset has no Delta source version");
+      lag.put("note", "unknown, the checkpoint's offset has no Delta source version");
       return;
     }
     lag.put("read_version", completed);
@@ -256,7 +256,7 @@ public final class StatusCommand {
           b.append("; ").append(lag.path("note").asText());
         }
       } else {
-        b.append("unknown: ").append(lag.path("note").asText());
+        b.append(lag.path("note").asText());
       }
       b.append('\n');
       if (s.has("dead_letters_last_day")) {
