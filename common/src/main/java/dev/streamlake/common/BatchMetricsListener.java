@@ -265,9 +265,35 @@ public final class BatchMetricsListener extends StreamingQueryListener {
     return whole ? version : version - 1;
   }
 
-  /** The table's newest version, from its log. */
+  private static final java.util.regex.Pattern COMMIT_FILE =
+      java.util.regex.Pattern.compile("(\\d{20})\\.json");
+
+  /**
+   * The table's newest version, from its log. A path table's log folder is listed rather than
+   * queried: the listener runs beside the stages' batches, and a query here would compile code
+   * at moments no batch can plan for.
+   */
   public static long newestVersion(SparkSession spark, TableRef table) {
-    return table.deltaTable(spark).history(1).select("version").first().getLong(0);
+    if (!table.isPath()) {
+      return table.deltaTable(spark).history(1).select("version").first().getLong(0);
+    }
+    try {
+      org.apache.hadoop.fs.Path log = new org.apache.hadoop.fs.Path(table.name(), "_delta_log");
+      long newest = -1;
+      for (org.apache.hadoop.fs.FileStatus f : log.getFileSystem(
+          spark.sparkContext().hadoopConfiguration()).listStatus(log)) {
+        java.util.regex.Matcher m = COMMIT_FILE.matcher(f.getPath().getName());
+        if (m.matches()) {
+          newest = Math.max(newest, Long.parseLong(m.group(1)));
+        }
+      }
+      if (newest < 0) {
+        throw new IllegalStateException("no commit in " + log);
+      }
+      return newest;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static ObjectNode object(ObjectNode o, String field) {
