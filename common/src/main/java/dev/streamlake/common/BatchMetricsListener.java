@@ -242,27 +242,17 @@ public final class BatchMetricsListener extends StreamingQueryListener {
     }
   }
 
-  private static final java.util.regex.Pattern RESERVOIR_VERSION =
-      java.util.regex.Pattern.compile("\"reservoirVersion\"\\s*:\\s*(-?\\d+)");
-  private static final java.util.regex.Pattern INDEX =
-      java.util.regex.Pattern.compile("\"index\"\\s*:\\s*(-?\\d+)");
-  /** Delta's offset index "after the version's last file" (DeltaSourceOffset.END_INDEX). */
-  private static final long END_INDEX = Long.MAX_VALUE - 100;
-
   /**
    * The newest version a Delta source offset (its JSON) has read whole, or null for an offset
-   * that is not a Delta source's: {@code (v, -1)} has read every version before v, {@code (v, i)}
-   * part of v, {@code (v, END_INDEX)} all of v.
+   * that is not a Delta source's.
    */
   public static Long completedVersion(String deltaOffsetJson) {
-    java.util.regex.Matcher v = RESERVOIR_VERSION.matcher(deltaOffsetJson);
-    if (!v.find()) {
+    try {
+      return DeltaSourcePosition.parse(-1, deltaOffsetJson, "a progress event")
+          .completeThrough();
+    } catch (IllegalArgumentException notDelta) {
       return null;
     }
-    long version = Long.parseLong(v.group(1));
-    java.util.regex.Matcher i = INDEX.matcher(deltaOffsetJson);
-    boolean whole = i.find() && Long.parseLong(i.group(1)) >= END_INDEX;
-    return whole ? version : version - 1;
   }
 
   private static final java.util.regex.Pattern COMMIT_FILE =

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamlake.common.BatchMetricsListener;
+import dev.streamlake.common.CheckpointLog;
 import dev.streamlake.common.CommandLines;
 import dev.streamlake.common.CommonOptions;
 import dev.streamlake.common.ConfigException;
@@ -20,20 +21,16 @@ import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import dev.streamlake.common.TriggerSpec;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -129,7 +126,7 @@ public final class StatusCommand {
     s.put("stage", stage.id());
     String checkpoint = settings.checkpoint(stage);
     s.put("checkpoint", checkpoint);
-    Checkpoint cp = Checkpoint.read(spark, checkpoint);
+    Checkpoint cp = Checkpoint.read(checkpoint);
     s.put("ran", cp != null);
     if (cp != null) {
       s.put("last_batch", cp.batchId());
@@ -302,44 +299,17 @@ public final class StatusCommand {
       String sourceOffset) {
 
     /** Null when the checkpoint has no committed batch. */
-    static Checkpoint read(SparkSession spark, String checkpoint) {
+    static Checkpoint read(String checkpoint) {
       try {
-        Path dir = new Path(checkpoint);
-        FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
-        Path commits = new Path(dir, "commits");
-        if (!fs.exists(commits)) {
+        Optional<CheckpointLog.Committed> committed = CheckpointLog.newestCommitted(checkpoint);
+        if (committed.isEmpty()) {
           return null;
         }
-        FileStatus newest = null;
-        long newestId = -1;
-        for (FileStatus f : fs.listStatus(commits)) {
-          String name = f.getPath().getName();
-          if (f.isFile() && name.matches("\\d+") && Long.parseLong(name) > newestId) {
-            newestId = Long.parseLong(name);
-            newest = f;
-          }
-        }
-        if (newest == null) {
-          return null;
-        }
-        Path offsets = new Path(new Path(dir, "offsets"), Long.toString(newestId));
-        Instant batchTimestamp = null;
-        String sourceOffset = null;
-        if (fs.exists(offsets)) {
-          String text;
-          try (InputStream in = fs.open(offsets)) {
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-          }
-          Matcher t = BATCH_TIMESTAMP.matcher(text);
-          if (t.find()) {
-            batchTimestamp = Instant.ofEpochMilli(Long.parseLong(t.group(1)));
-          }
-          // "v1", the batch's metadata, then one line per source: the stages have one.
-          String[] lines = text.split("\n");
-          sourceOffset = lines.length > 2 ? lines[2] : null;
-        }
-        return new Checkpoint(newestId, Instant.ofEpochMilli(newest.getModificationTime()),
-            batchTimestamp, sourceOffset);
+        CheckpointLog.Committed c = committed.get();
+        Matcher t = BATCH_TIMESTAMP.matcher(c.metadata());
+        Instant batchTimestamp = t.find() ? Instant.ofEpochMilli(Long.parseLong(t.group(1))) : null;
+        return new Checkpoint(c.batch(), c.committedAt(), batchTimestamp,
+            c.sourceOffsets().get(0));
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot read the checkpoint " + checkpoint + ": "
             + e.getMessage(), e);

@@ -1,17 +1,15 @@
 package dev.streamlake.ops;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamlake.common.DeltaSourcePosition;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Date;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -36,11 +34,6 @@ import org.apache.spark.sql.types.StructType;
  */
 final class StreamProgress {
 
-  /** Delta's index of a source offset that finished its version (DeltaSourceOffset.END_INDEX). */
-  static final long END_INDEX = Long.MAX_VALUE - 100;
-
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   /** Where a stage's query stands on its source, or why it cannot be told. */
   record Position(OptionalLong firstUnreadVersion, String reservoirId, String unknownBecause) {
     static Position unknown(String why) {
@@ -56,62 +49,19 @@ final class StreamProgress {
 
   /** Reads the newest finished batch's source offset from {@code checkpoint}. */
   static Position read(SparkSession spark, String checkpoint) {
-    Configuration conf = hadoopConf(spark);
-    Path commits = new Path(checkpoint, "commits");
     try {
-      FileSystem fs = commits.getFileSystem(conf);
-      if (!fs.exists(commits)) {
+      Optional<DeltaSourcePosition> position = DeltaSourcePosition.read(checkpoint);
+      if (position.isEmpty()) {
         return Position.unknown("its checkpoint " + checkpoint + " has no finished batch (the"
             + " stage never ran with this --lake)");
       }
-      long newest = -1;
-      for (FileStatus f : fs.listStatus(commits)) {
-        String name = f.getPath().getName();
-        if (name.matches("\\d+")) {
-          newest = Math.max(newest, Long.parseLong(name));
-        }
-      }
-      if (newest < 0) {
-        return Position.unknown("its checkpoint " + checkpoint + " has no finished batch yet");
-      }
-      Path offsets = new Path(new Path(checkpoint, "offsets"), Long.toString(newest));
-      String text;
-      try (InputStream in = fs.open(offsets)) {
-        text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      }
-      return parseOffsetLog(text, offsets.toString());
+      return new Position(OptionalLong.of(position.get().firstUnreadVersion()),
+          position.get().reservoirId(), null);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the checkpoint " + checkpoint + ": "
           + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * The position in an offset log file: a version line, the batch metadata, then one line per
-   * source; the stages read one source each.
-   */
-  static Position parseOffsetLog(String text, String where) {
-    String[] lines = text.split("\n");
-    if (lines.length < 3) {
-      return Position.unknown("the offset log " + where + " names no source offset");
-    }
-    try {
-      JsonNode offset = JSON.readTree(lines[2]);
-      if (offset == null || !offset.has("reservoirVersion")) {
-        return Position.unknown("the offset log " + where + " holds no Delta source offset");
-      }
-      long version = offset.get("reservoirVersion").asLong();
-      long index = offset.path("index").asLong(-1);
-      boolean finished = index == END_INDEX;
-      // Part way through the table's first snapshot, any file of that snapshot may be unread:
-      // counting every commit from the first one covers them all.
-      long firstUnread = finished ? version + 1
-          : offset.path("isStartingVersion").asBoolean(false) ? 0 : version;
-      return new Position(OptionalLong.of(firstUnread), offset.path("reservoirId").asText(null),
-          null);
-    } catch (IOException e) {
-      return Position.unknown("the offset log " + where + " is not readable JSON: "
-          + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      return Position.unknown(e.getMessage());
     }
   }
 
