@@ -74,8 +74,8 @@ final class Audit {
   static final String GOLD_MISSING_KEY = "missing_key";
   static final String GOLD_DELETED_KEY_PRESENT = "deleted_key_present";
 
-  /** dead_letter's re-drive columns (written by {@code redrive}); absent = never re-driven. */
-  static final String REDRIVEN_AT = "redriven_at";
+  /** dead_letter's re-drive mark (written by {@code redrive}); absent = never re-driven. */
+  static final String REDRIVEN_AT = TableSchemas.REDRIVEN_AT;
 
   private static final String KIND = "__audit_kind";
   private static final String OK = "ok";
