@@ -30,6 +30,11 @@ class DeltaSourcePositionTest {
   }
 
   @Test
+  void aMetadataChangeIndexLeavesItsVersionIncomplete() {
+    assertThat(at(2, -20, false).completeThrough()).isEqualTo(1);
+  }
+
+  @Test
   void atTheEndIndexTheVersionIsComplete() {
     assertThat(at(5, DeltaSourcePosition.END_INDEX, false).completeThrough()).isEqualTo(5);
     assertThat(at(5, DeltaSourcePosition.END_INDEX, false).firstUnreadVersion()).isEqualTo(6);

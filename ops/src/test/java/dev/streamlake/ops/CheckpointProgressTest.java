@@ -16,32 +16,6 @@ class CheckpointProgressTest {
   }
 
   @Test
-  void theEndOfAVersionCompletesTheVersionBefore() {
-    CheckpointProgress p = CheckpointProgress.fromOffsetLog(3, offsetLog(7, -1, false), "x");
-    assertThat(p.completeThrough()).isEqualTo(6);
-    assertThat(p.batch()).isEqualTo(3);
-  }
-
-  @Test
-  void aVersionReadInPartIsNotComplete() {
-    CheckpointProgress p = CheckpointProgress.fromOffsetLog(3, offsetLog(7, 4, false), "x");
-    assertThat(p.completeThrough()).isEqualTo(6);
-    assertThat(p.describe()).contains("version 7 is read through file 4 and not checked");
-  }
-
-  @Test
-  void insideTheInitialSnapshotNoVersionIsComplete() {
-    CheckpointProgress p = CheckpointProgress.fromOffsetLog(0, offsetLog(7, 4, true), "x");
-    assertThat(p.processedAnything()).isFalse();
-  }
-
-  @Test
-  void aMetadataChangeIndexLeavesItsVersionIncomplete() {
-    assertThat(CheckpointProgress.fromOffsetLog(1, offsetLog(2, -20, false), "x").completeThrough())
-        .isEqualTo(1);
-  }
-
-  @Test
   void theNewestCommittedBatchCountsNotTheNewestPlannedOne(@TempDir Path checkpoint)
       throws Exception {
     Files.createDirectories(checkpoint.resolve("offsets"));
