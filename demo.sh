@@ -16,7 +16,7 @@ cd_root() { cd "$STREAMLAKE_ROOT"; }
 built() {
   [ -d "$SPARK_HOME_DIR/jars" ] && [ -d "$KAFKA_BROKER_LIB" ] || return 1
   local m
-  for m in raw-ingest deserialize merge launcher; do
+  for m in raw-ingest deserialize merge launcher ops; do
     [ -n "$(module_jar "$m" -spark.jar)" ] || return 1
   done
   [ -n "$(module_jar local-stack .jar)" ] && [ -n "$(module_jar end-to-end .jar)" ]

@@ -187,6 +187,7 @@ public final class Demo {
     // Fail before starting anything when a built piece is missing.
     repo.sparkHome();
     kinds.forEach(k -> repo.sparkJar(k.module()));
+    repo.sparkJar(StageModule.OPS);
     if (System.getProperty(ForkedKafkaBroker.LIB_PROPERTY) == null) {
       System.setProperty(ForkedKafkaBroker.LIB_PROPERTY, repo.kafkaBrokerLib().toString());
     }
@@ -247,11 +248,33 @@ public final class Demo {
         out.println(s.logTail(25));
       }
     }
+    if (ok) {
+      ok = runOpsCommand(repo, "audit", List.of("audit", "--lake", lake.toString(),
+          "--bootstrap-servers", broker.bootstrapServers()), runDir);
+      runOpsCommand(repo, "status", List.of("status", "--lake", lake.toString(),
+          "--bootstrap-servers", broker.bootstrapServers()), runDir);
+    }
     out.println();
     out.printf("Demo %s in %s. Tables in %s, logs in %s%n", ok ? "succeeded" : "FAILED",
         PipelineReport.seconds(Duration.between(demoStart, Instant.now())), lake, runDir);
     out.println(ok ? "DEMO OK" : "DEMO FAILED");
     return ok;
+  }
+
+  /**
+   * Runs an operator command from the ops jar as a user would, in a driver of its own, and shows
+   * its report. True when it exited with 0 (for {@code audit}: no violation).
+   */
+  private boolean runOpsCommand(Repository repo, String name, List<String> args, Path runDir) {
+    out.println();
+    out.println("$ spark-submit ops.jar " + String.join(" ", args));
+    StageProcess.Run run = StageProcess.runToEnd(repo, StageModule.OPS, args, runDir, name,
+        Duration.ofMinutes(5));
+    out.print(run.stdout());
+    if (run.exitCode() != 0) {
+      out.println(name + " exited with " + run.exitCode() + "; its log is " + run.logFile());
+    }
+    return run.exitCode() == 0;
   }
 
   private boolean allStagesAlive() {

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's first command, run as a user runs it: ./demo.sh (shape 3), on a small data set. */
+/**
+ * The README's first command, run as a user runs it: ./demo.sh (shape 3), on a small data set,
+ * ending with the ops commands audit and status.
+ */
 class DemoIT {
   @TempDir Path dir;
 
@@ -34,6 +37,12 @@ class DemoIT {
         "Dead letters by error_code", "BAD_MAGIC_BYTE", "UNKNOWN_SCHEMA_ID", "MALFORMED_AVRO",
         "EMPTY_PAYLOAD", "RULE_VIOLATION", "Gold (first", "1 raw-ingest", "2 deserialize", "3 merge",
         "gold matches the expected rows", "stopped Kafka broker", "DEMO OK");
+    // It ends with the operator commands, run from the ops jar.
+    assertThat(out).contains("$ spark-submit ops.jar audit --lake",
+        "Audit of pipeline sensor_readings: CLEAN, no violation found.",
+        "$ spark-submit ops.jar status --lake", "Pipeline sensor_readings, status at",
+        "dead letters in the last 24h: ");
+    assertThat(out.indexOf("DEMO OK")).isGreaterThan(out.indexOf("Pipeline sensor_readings, status at"));
     // Tables and logs stay for inspection.
     assertThat(lake.resolve("gold/sensor_readings/_delta_log")).isDirectory();
     assertThat(lake.resolve("_run/deserialize.log")).isRegularFile();
