@@ -64,7 +64,7 @@ class AuditIT {
 
     List<String> pipeline = List.of("--lake", lake.toString());
     String servers = TestKafka.bootstrapServers();
-    AuditRuns.awaitEnd(RawIngestQuery.start(spark, RawIngestConfig.fromArgs(
+    PipelineRuns.awaitEnd(RawIngestQuery.start(spark, RawIngestConfig.fromArgs(
         AuditRuns.withTrigger(List.of("--lake", lake.toString(), "--bootstrap-servers", servers,
             "--topic", topic)))));
     AuditRuns.deserialize(spark, pipeline);

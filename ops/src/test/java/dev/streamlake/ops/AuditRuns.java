@@ -1,7 +1,5 @@
 package dev.streamlake.ops;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamlake.deserialize.DeserializeConfig;
@@ -15,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.StreamingQuery;
 
 /** Runs the real stages 2 and 3 to their end, and the audit with its printed output. */
 final class AuditRuns {
@@ -61,13 +58,13 @@ final class AuditRuns {
 
   /** Stage 2 with availableNow, until it has drained raw. */
   static void deserialize(SparkSession spark, List<String> pipelineArgs) throws Exception {
-    awaitEnd(DeserializeQuery.start(spark,
+    PipelineRuns.awaitEnd(DeserializeQuery.start(spark,
         DeserializeConfig.fromArgs(withTrigger(pipelineArgs))));
   }
 
   /** Stage 3 with availableNow, until it has drained bronze. */
   static void merge(SparkSession spark, List<String> pipelineArgs) throws Exception {
-    awaitEnd(MergeQuery.start(spark, MergeConfig.fromArgs(withTrigger(pipelineArgs))));
+    PipelineRuns.awaitEnd(MergeQuery.start(spark, MergeConfig.fromArgs(withTrigger(pipelineArgs))));
   }
 
   static String[] withTrigger(List<String> pipelineArgs) {
@@ -76,12 +73,4 @@ final class AuditRuns {
     return args.toArray(String[]::new);
   }
 
-  static void awaitEnd(StreamingQuery q) throws Exception {
-    try {
-      assertThat(q.awaitTermination(180_000)).as("query finished").isTrue();
-    } finally {
-      q.stop();
-    }
-    assertThat(q.exception().isDefined()).as("query failed: %s", q.exception()).isFalse();
-  }
 }

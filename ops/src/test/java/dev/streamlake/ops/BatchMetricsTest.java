@@ -11,7 +11,6 @@ import dev.streamlake.testing.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -56,8 +55,9 @@ class BatchMetricsTest {
         "--events-table", events);
     metricsEnabledAfterStart = spark.conf().get(BatchMetricsListener.METRICS_ENABLED, "unset");
     merge = PipelineRuns.merge(spark, "--lake", lake.toString(), "--events-table", events);
-    await().atMost(Duration.ofSeconds(30)).until(() -> linesOf(deserialize).size() == 1
-        && linesOf(merge).size() == 1);
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> PipelineRuns.metricsLines(lines, deserialize).size() == 1
+            && PipelineRuns.metricsLines(lines, merge).size() == 1);
   }
 
   @AfterAll
@@ -65,22 +65,11 @@ class BatchMetricsTest {
     BatchMetricsListener.of(spark).removeSink(sink);
   }
 
-  List<JsonNode> linesOf(StreamingQuery q) throws Exception {
-    List<JsonNode> of = new ArrayList<>();
-    for (String line : lines) {
-      JsonNode n = JSON.readTree(line);
-      if (n.path("query_id").asText().equals(q.id().toString())) {
-        of.add(n);
-      }
-    }
-    return of;
-  }
-
   @Test
   void stageTwoLineCountsTheBatchByTableCodeAndRule() throws Exception {
     // availableNow over one raw commit is one batch, and so one line.
-    assertThat(linesOf(deserialize)).hasSize(1);
-    JsonNode line = linesOf(deserialize).get(0);
+    assertThat(PipelineRuns.metricsLines(lines, deserialize)).hasSize(1);
+    JsonNode line = PipelineRuns.metricsLines(lines, deserialize).get(0);
     assertThat(line.path("stage").asText()).isEqualTo("deserialize");
     assertThat(line.path("query").asText()).isEqualTo("sensor_readings.deserialize.raw-to-bronze");
     assertThat(line.path("batch_id").asLong()).isZero();
@@ -100,8 +89,8 @@ class BatchMetricsTest {
 
   @Test
   void stageThreeLineHasTheNewestSequenceItMerged() throws Exception {
-    assertThat(linesOf(merge)).hasSize(1);
-    JsonNode line = linesOf(merge).get(0);
+    assertThat(PipelineRuns.metricsLines(lines, merge)).hasSize(1);
+    JsonNode line = PipelineRuns.metricsLines(lines, merge).get(0);
     assertThat(line.path("stage").asText()).isEqualTo("merge");
     assertThat(line.path("input_rows").asLong()).isEqualTo(3);
     assertThat(longs(line.path("rows_written"))).isEqualTo(Map.of("gold", 3L));
@@ -122,7 +111,7 @@ class BatchMetricsTest {
     await().atMost(Duration.ofSeconds(60))
         .until(() -> table.exists(spark) && table.read(spark).count() == 2);
     for (StreamingQuery q : List.of(deserialize, merge)) {
-      JsonNode line = linesOf(q).get(0);
+      JsonNode line = PipelineRuns.metricsLines(lines, q).get(0);
       List<Row> rows = table.read(spark)
           .where("query_id = '" + q.id() + "'").collectAsList();
       assertThat(rows).hasSize(1);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamlake.common.BatchMetricsListener;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.ingest.RawIngestConfig;
@@ -27,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Stage 1's metrics lines against a real broker: Kafka lag from the source's progress. */
 class KafkaLagMetricsIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path lake;
 
@@ -55,8 +53,8 @@ class KafkaLagMetricsIT {
       q.awaitTermination();
       assertThat(q.exception().isEmpty()).as("query failed: %s", q.exception()).isTrue();
       // availableNow with at most 4 offsets per batch: batches of 4, 4 and 2 records.
-      await().atMost(Duration.ofSeconds(30)).until(() -> linesOf(lines, q).size() == 3);
-      List<JsonNode> batches = linesOf(lines, q);
+      await().atMost(Duration.ofSeconds(30)).until(() -> PipelineRuns.metricsLines(lines, q).size() == 3);
+      List<JsonNode> batches = PipelineRuns.metricsLines(lines, q);
       assertThat(batches).extracting(l -> l.path("stage").asText()).containsOnly("raw-ingest");
       assertThat(batches).extracting(l -> l.path("batch_id").asLong()).containsExactly(0L, 1L, 2L);
       assertThat(batches).extracting(l -> l.path("input_rows").asLong())
@@ -81,14 +79,4 @@ class KafkaLagMetricsIT {
     }
   }
 
-  private static List<JsonNode> linesOf(List<String> lines, StreamingQuery q) throws Exception {
-    List<JsonNode> of = new ArrayList<>();
-    for (String line : lines) {
-      JsonNode n = JSON.readTree(line);
-      if (n.path("query_id").asText().equals(q.id().toString())) {
-        of.add(n);
-      }
-    }
-    return of;
-  }
 }

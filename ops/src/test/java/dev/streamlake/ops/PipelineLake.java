@@ -1,7 +1,5 @@
 package dev.streamlake.ops;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.streamlake.common.TableSchemas;
 import dev.streamlake.deserialize.DeserializeConfig;
 import dev.streamlake.deserialize.DeserializeQuery;
@@ -15,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Date;
 import java.sql.Timestamp;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -26,7 +23,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.StreamingQuery;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
@@ -116,23 +112,13 @@ final class PipelineLake {
   void runStage2(String... options) throws Exception {
     List<String> a = new ArrayList<>(List.of("--trigger", "availableNow"));
     a.addAll(Arrays.asList(options));
-    awaitEnd(DeserializeQuery.start(spark,
+    PipelineRuns.awaitEnd(DeserializeQuery.start(spark,
         DeserializeConfig.fromArgs(args(a.toArray(String[]::new)))));
   }
 
   /** Stage 3, availableNow. */
   void runStage3() throws Exception {
-    awaitEnd(MergeQuery.start(spark, MergeConfig.fromArgs(args("--trigger", "availableNow"))));
-  }
-
-  static void awaitEnd(StreamingQuery q) throws Exception {
-    try {
-      assertThat(q.awaitTermination(Duration.ofMinutes(3).toMillis())).as("query finished")
-          .isTrue();
-    } finally {
-      q.stop();
-    }
-    assertThat(q.exception().isDefined()).as("query failed: %s", q.exception()).isFalse();
+    PipelineRuns.awaitEnd(MergeQuery.start(spark, MergeConfig.fromArgs(args("--trigger", "availableNow"))));
   }
 
   long count(dev.streamlake.common.TableRef table, String where) {

@@ -2,6 +2,8 @@ package dev.streamlake.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.common.TableSchemas;
 import dev.streamlake.deserialize.DeserializeConfig;
@@ -69,11 +71,11 @@ final class PipelineRuns {
   }
 
   static StreamingQuery deserialize(SparkSession spark, String... args) throws Exception {
-    return toEnd(DeserializeQuery.start(spark, DeserializeConfig.fromArgs(withTrigger(args))));
+    return awaitEnd(DeserializeQuery.start(spark, DeserializeConfig.fromArgs(withTrigger(args))));
   }
 
   static StreamingQuery merge(SparkSession spark, String... args) throws Exception {
-    return toEnd(MergeQuery.start(spark, MergeConfig.fromArgs(withTrigger(args))));
+    return awaitEnd(MergeQuery.start(spark, MergeConfig.fromArgs(withTrigger(args))));
   }
 
   private static String[] withTrigger(String... args) {
@@ -82,7 +84,8 @@ final class PipelineRuns {
     return all.toArray(String[]::new);
   }
 
-  private static StreamingQuery toEnd(StreamingQuery q) throws Exception {
+  /** Waits for an availableNow query to end, stops it either way, and fails on its exception. */
+  static StreamingQuery awaitEnd(StreamingQuery q) throws Exception {
     try {
       assertThat(q.awaitTermination(180_000)).as("query finished").isTrue();
     } finally {
@@ -91,4 +94,18 @@ final class PipelineRuns {
     assertThat(q.exception().isDefined()).as("query failed: %s", q.exception()).isFalse();
     return q;
   }
+
+  /** The metrics lines (JSON) among {@code lines} that are about query {@code q}. */
+  static List<JsonNode> metricsLines(List<String> lines, StreamingQuery q) throws Exception {
+    List<JsonNode> of = new ArrayList<>();
+    for (String line : lines) {
+      JsonNode n = METRICS_JSON.readTree(line);
+      if (n.path("query_id").asText().equals(q.id().toString())) {
+        of.add(n);
+      }
+    }
+    return of;
+  }
+
+  private static final ObjectMapper METRICS_JSON = new ObjectMapper();
 }

@@ -35,7 +35,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.StreamingQuery;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -247,21 +246,12 @@ class RedriveIT {
   void runStageTwo(String[] tables) throws Exception {
     DeserializeConfig config =
         DeserializeConfig.fromArgs(concat(tables, "--trigger", "availableNow"));
-    awaitEnd(DeserializeQuery.start(spark, config));
+    PipelineRuns.awaitEnd(DeserializeQuery.start(spark, config));
   }
 
   void runStageThree(String[] tables) throws Exception {
     MergeConfig config = MergeConfig.fromArgs(concat(tables, "--trigger", "availableNow"));
-    awaitEnd(MergeQuery.start(spark, config));
-  }
-
-  static void awaitEnd(StreamingQuery q) throws Exception {
-    try {
-      assertThat(q.awaitTermination(180_000)).as("query finished").isTrue();
-    } finally {
-      q.stop();
-    }
-    assertThat(q.exception().isDefined()).as("query failed: %s", q.exception()).isFalse();
+    PipelineRuns.awaitEnd(MergeQuery.start(spark, config));
   }
 
   static String[] concat(String[] a, String... b) {
