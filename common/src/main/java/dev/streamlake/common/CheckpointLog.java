@@ -1,11 +1,16 @@
 package dev.streamlake.common;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -68,4 +73,22 @@ public final class CheckpointLog {
     return Optional.of(new Committed(newest, lines.get(1), lines.subList(2, lines.size()),
         Instant.ofEpochMilli(newestStatus.getModificationTime()), offsets.toString()));
   }
+
+  /** The Kafka source's offset JSON: {@code {"topic":{"0":123,"1":456}}}. */
+  public static Map<String, Map<Integer, Long>> kafkaOffsets(String json) throws IOException {
+    JsonNode root = JSON.readTree(json);
+    Map<String, Map<Integer, Long>> offsets = new TreeMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> topics = root.fields(); topics.hasNext(); ) {
+      Map.Entry<String, JsonNode> topic = topics.next();
+      Map<Integer, Long> partitions = new TreeMap<>();
+      for (Iterator<Map.Entry<String, JsonNode>> ps = topic.getValue().fields(); ps.hasNext(); ) {
+        Map.Entry<String, JsonNode> p = ps.next();
+        partitions.put(Integer.parseInt(p.getKey()), p.getValue().asLong());
+      }
+      offsets.put(topic.getKey(), partitions);
+    }
+    return offsets;
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 }

@@ -251,7 +251,8 @@ public final class Demo {
     if (ok) {
       ok = runOpsCommand(repo, "audit", List.of("audit", "--lake", lake.toString(),
           "--bootstrap-servers", broker.bootstrapServers()), runDir);
-      runOpsCommand(repo, "status", List.of("status", "--lake", lake.toString()), runDir);
+      runOpsCommand(repo, "status", List.of("status", "--lake", lake.toString(),
+          "--bootstrap-servers", broker.bootstrapServers()), runDir);
     }
     out.println();
     out.printf("Demo %s in %s. Tables in %s, logs in %s%n", ok ? "succeeded" : "FAILED",

@@ -41,7 +41,7 @@ class DemoIT {
     assertThat(out).contains("$ spark-submit ops.jar audit --lake",
         "Audit of pipeline sensor_readings: CLEAN, no violation found.",
         "$ spark-submit ops.jar status --lake", "Pipeline sensor_readings, status at",
-        "dead letters in the last 24h: ");
+        "dead letters in the last 24h: ", "0 record(s) in Kafka behind (sensor-readings-0 0");
     assertThat(out.indexOf("DEMO OK")).isGreaterThan(out.indexOf("Pipeline sensor_readings, status at"));
     // Tables and logs stay for inspection.
     assertThat(lake.resolve("gold/sensor_readings/_delta_log")).isDirectory();

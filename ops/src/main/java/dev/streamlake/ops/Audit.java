@@ -217,7 +217,7 @@ final class Audit {
       partitions.add(new TopicPartition(r.getString(0), r.getInt(1)));
     }
     try {
-      Map<TopicPartition, Long> earliest = KafkaEarliestOffsets.of(settings.bootstrapServers(),
+      Map<TopicPartition, Long> earliest = KafkaOffsets.of(settings.bootstrapServers(),
           settings.kafkaOptions(), partitions);
       s.notes.add("Kafka at " + settings.bootstrapServers() + " gave the earliest offsets of "
           + earliest.size() + " partition(s)");

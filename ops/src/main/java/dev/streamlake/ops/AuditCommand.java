@@ -14,7 +14,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,14 +29,12 @@ import picocli.CommandLine.Option;
 public final class AuditCommand {
   private static final Logger LOG = LoggerFactory.getLogger(AuditCommand.class);
 
-  static final String KAFKA_PREFIX = "kafka.";
   static final int DEFAULT_EXAMPLES = 10;
   /** The exit status of an audit that found violations. */
   static final int VIOLATIONS = 1;
   /** Set by the Databricks runtime, as common's SparkSessions and StageMain tell it. */
   private static final String DATABRICKS_RUNTIME_ENV = "DATABRICKS_RUNTIME_VERSION";
 
-  private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_.\\-\\[\\]:]+:(\\d{1,5})");
 
   @Command(
       name = "audit",
@@ -136,23 +133,13 @@ public final class AuditCommand {
 
   /** Parses and validates; null when only --help or --version was asked for. */
   static AuditSettings parse(String[] args) {
-    PassThroughArgs split = PassThroughArgs.split(args, KAFKA_PREFIX);
+    PassThroughArgs split = PassThroughArgs.split(args, KafkaAccess.KAFKA_PREFIX);
     Cli cli = new Cli();
     if (!CommandLines.parse(cli, split.rest())) {
       return null;
     }
     OpsSettings ops = OpsSettings.from(cli.common);
-    String servers = bootstrapServers(cli.bootstrapServers);
-    if (servers == null && !split.options().isEmpty()) {
-      throw new ConfigException("Kafka options (--kafka.*) are given but --bootstrap-servers is"
-          + " not: give --bootstrap-servers to ask Kafka, or drop the --kafka.* options.");
-    }
-    for (String key : split.options().keySet()) {
-      if (key.equalsIgnoreCase("kafka.bootstrap.servers")) {
-        throw new ConfigException("Kafka option --" + key + " cannot be passed through: use"
-            + " --bootstrap-servers.");
-      }
-    }
+    KafkaAccess kafka = KafkaAccess.of(cli.bootstrapServers, split.options());
     int examples = cli.examples == null ? DEFAULT_EXAMPLES : cli.examples;
     if (examples < 0) {
       throw ConfigException.invalid("--examples", cli.examples, "a whole number >= 0");
@@ -169,7 +156,8 @@ public final class AuditCommand {
       throw new ConfigException("Invalid bounds: --from-version (" + from + ") must not be above"
           + " --to-version (" + to + ").");
     }
-    return new AuditSettings(ops, servers, split.options(), examples, cli.json, since, until,
+    return new AuditSettings(ops, kafka == null ? null : kafka.bootstrapServers(),
+        kafka == null ? Map.of() : kafka.options(), examples, cli.json, since, until,
         from, to);
   }
 
@@ -181,21 +169,6 @@ public final class AuditCommand {
     out.println(settings.json() ? report.json() : report.text());
     out.flush();
     return report;
-  }
-
-  private static String bootstrapServers(String value) {
-    if (value == null) {
-      return null;
-    }
-    for (String s : value.split(",")) {
-      var m = HOST_PORT.matcher(s.trim());
-      if (!m.matches() || Integer.parseInt(m.group(1)) < 1
-          || Integer.parseInt(m.group(1)) > 65535) {
-        throw ConfigException.invalid("--bootstrap-servers", value, "a comma-separated list of"
-            + " host:port with a port from 1 to 65535; '" + s.trim() + "' is not one");
-      }
-    }
-    return value.trim();
   }
 
   private static Long version(String setting, Long value) {

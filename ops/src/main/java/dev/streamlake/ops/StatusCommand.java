@@ -14,6 +14,7 @@ import dev.streamlake.common.CheckpointLog;
 import dev.streamlake.common.CommandLines;
 import dev.streamlake.common.CommonOptions;
 import dev.streamlake.common.ConfigException;
+import dev.streamlake.common.PassThroughArgs;
 import dev.streamlake.common.SparkSessions;
 import dev.streamlake.common.Stage;
 import dev.streamlake.common.StageMain;
@@ -25,12 +26,14 @@ import java.io.UncheckedIOException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -62,6 +65,12 @@ public final class StatusCommand {
 
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "H:P[,H:P]",
+        description = "Ask Kafka for its newest offsets, for stage 1's lag (with stage 1's"
+            + " --kafka.<option>=<value> security options). Default: stage 1's lag comes from"
+            + " the events table, if given.")
+    String bootstrapServers;
   }
 
   private StatusCommand() {}
@@ -79,31 +88,37 @@ public final class StatusCommand {
   /** What {@code status ARGS} prints at {@code now}; null when only --help or --version. */
   static String run(String[] args, java.util.function.Supplier<SparkSession> session,
       Instant now) throws IOException {
+    PassThroughArgs split = PassThroughArgs.split(args, KafkaAccess.KAFKA_PREFIX);
     Cli cli = new Cli();
-    if (!CommandLines.parse(cli, args)) {
+    if (!CommandLines.parse(cli, split.rest())) {
       return null;
     }
     OpsSettings settings = OpsSettings.from(cli.common);
+    KafkaAccess kafka = KafkaAccess.of(cli.bootstrapServers, split.options());
     TableRef events = cli.common.toSettings(Stage.MERGE, TriggerSpec.availableNow()).events();
     Map<String, String> described = new TreeMap<>(settings.describe());
     if (events != null) {
       described.put("events-table", events.name());
     }
+    if (kafka != null) {
+      described.put("bootstrap-servers", kafka.bootstrapServers());
+      described.putAll(kafka.options());
+    }
     CommandLines.logEffectiveConfig(LOG, "status", described);
-    ObjectNode status = status(session.get(), settings, events, now);
+    ObjectNode status = status(session.get(), settings, events, kafka, now);
     return cli.json ? JSON.writeValueAsString(status) : text(status);
   }
 
   /** The pipeline's status at {@code now}, as JSON (the text output is rendered from it). */
   static ObjectNode status(SparkSession spark, OpsSettings settings, TableRef events,
-      Instant now) {
+      KafkaAccess kafka, Instant now) {
     ObjectNode o = JSON.createObjectNode();
     o.put("pipeline", settings.pipeline().name());
     o.put("at", now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
     ArrayNode stages = o.putArray("stages");
     boolean anything = false;
     for (Stage stage : Stage.values()) {
-      ObjectNode s = stageStatus(spark, settings, stage, now);
+      ObjectNode s = stageStatus(spark, settings, stage, kafka, now);
       anything |= s.path("ran").asBoolean();
       stages.add(s);
     }
@@ -121,7 +136,7 @@ public final class StatusCommand {
   }
 
   private static ObjectNode stageStatus(SparkSession spark, OpsSettings settings, Stage stage,
-      Instant now) {
+      KafkaAccess kafka, Instant now) {
     ObjectNode s = JSON.createObjectNode();
     s.put("stage", stage.id());
     String checkpoint = settings.checkpoint(stage);
@@ -138,9 +153,7 @@ public final class StatusCommand {
     }
     ObjectNode lag = s.putObject("lag");
     switch (stage) {
-      case RAW_INGEST -> lag.put("note", "not in the checkpoint (Kafka's end offsets are on the"
-          + " brokers): see kafka_offsets_behind_latest in stage 1's metrics lines or events"
-          + " table");
+      case RAW_INGEST -> kafkaLag(kafka, cp, lag);
       case DESERIALIZE -> deltaLag(spark, settings.raw(), cp, lag);
       case MERGE -> deltaLag(spark, settings.bronze(), cp, lag);
     }
@@ -148,6 +161,44 @@ public final class StatusCommand {
       deadLettersOfLastDay(spark, settings.deadLetter(), now, s);
     }
     return s;
+  }
+
+  /**
+   * Records Kafka holds beyond what stage 1's checkpoint has read: per partition, Kafka's newest
+   * offset minus the offset the newest finished batch read up to. Needs the brokers; without
+   * {@code --bootstrap-servers} the events table's last row has it.
+   */
+  private static void kafkaLag(KafkaAccess kafka, Checkpoint cp, ObjectNode lag) {
+    if (kafka == null) {
+      lag.put("note", "not in the checkpoint (Kafka's end offsets are on the brokers): give"
+          + " --bootstrap-servers, or see kafka_offsets_behind_latest in stage 1's metrics lines"
+          + " or events table");
+      return;
+    }
+    if (cp == null || cp.sourceOffset() == null) {
+      lag.put("note", "never ran: everything in its topics is ahead of it");
+      return;
+    }
+    try {
+      Map<TopicPartition, Long> read = new java.util.HashMap<>();
+      CheckpointLog.kafkaOffsets(cp.sourceOffset()).forEach((topic, partitions) ->
+          partitions.forEach((p, offset) -> read.put(new TopicPartition(topic, p), offset)));
+      Map<TopicPartition, Long> latest = KafkaOffsets.latest(kafka, read.keySet());
+      long behind = 0;
+      ObjectNode perPartition = lag.putObject("kafka_partitions");
+      List<Map.Entry<TopicPartition, Long>> sorted = new java.util.ArrayList<>(latest.entrySet());
+      sorted.sort(Comparator.comparing((Map.Entry<TopicPartition, Long> x) -> x.getKey().topic())
+          .thenComparingInt(x -> x.getKey().partition()));
+      for (Map.Entry<TopicPartition, Long> e : sorted) {
+        long ahead = Math.max(0, e.getValue() - read.get(e.getKey()));
+        perPartition.put(e.getKey().toString(), ahead);
+        behind += ahead;
+      }
+      lag.put("kafka_offsets_behind", behind);
+    } catch (Exception e) {
+      lag.put("note", "Kafka at " + kafka.bootstrapServers() + " did not answer: "
+          + e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
   }
 
   /**
@@ -252,6 +303,12 @@ public final class StatusCommand {
         if (lag.has("note")) {
           b.append("; ").append(lag.path("note").asText());
         }
+      } else if (lag.has("kafka_offsets_behind")) {
+        b.append(lag.path("kafka_offsets_behind").asLong()).append(" record(s) in Kafka behind (");
+        List<String> parts = new java.util.ArrayList<>();
+        lag.path("kafka_partitions").fields().forEachRemaining(
+            p -> parts.add(p.getKey() + " " + p.getValue().asLong()));
+        b.append(String.join(", ", parts)).append(')');
       } else {
         b.append(lag.path("note").asText());
       }

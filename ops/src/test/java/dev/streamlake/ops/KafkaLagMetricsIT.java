@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamlake.common.BatchMetricsListener;
 import dev.streamlake.common.TableRef;
 import dev.streamlake.ingest.RawIngestConfig;
@@ -24,7 +25,10 @@ import org.apache.spark.sql.streaming.StreamingQuery;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Stage 1's metrics lines against a real broker: Kafka lag from the source's progress. */
+/**
+ * Stage 1's Kafka lag against a real broker: in its metrics lines and events rows, from the
+ * source's progress, and in {@code status --bootstrap-servers}, from its checkpoint and Kafka.
+ */
 class KafkaLagMetricsIT {
 
   @TempDir Path lake;
@@ -53,7 +57,8 @@ class KafkaLagMetricsIT {
       q.awaitTermination();
       assertThat(q.exception().isEmpty()).as("query failed: %s", q.exception()).isTrue();
       // availableNow with at most 4 offsets per batch: batches of 4, 4 and 2 records.
-      await().atMost(Duration.ofSeconds(30)).until(() -> PipelineRuns.metricsLines(lines, q).size() == 3);
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> PipelineRuns.metricsLines(lines, q).size() == 3);
       List<JsonNode> batches = PipelineRuns.metricsLines(lines, q);
       assertThat(batches).extracting(l -> l.path("stage").asText()).containsOnly("raw-ingest");
       assertThat(batches).extracting(l -> l.path("batch_id").asLong()).containsExactly(0L, 1L, 2L);
@@ -74,6 +79,20 @@ class KafkaLagMetricsIT {
       List<Row> rows = table.read(spark).orderBy("batch_id")
           .select("kafka_offsets_behind_latest").collectAsList();
       assertThat(rows).extracting(r -> r.getLong(0)).containsExactly(6L, 2L, 0L);
+
+      // status asks the broker for stage 1's lag: the records sent after its last batch.
+      TestKafka.produce(records.subList(0, 3));
+      JsonNode status = new ObjectMapper().readTree(StatusCommand.run(new String[] {"--lake",
+          lake.toString(), "--json", "--bootstrap-servers", TestKafka.bootstrapServers()},
+          () -> spark, java.time.Instant.now()));
+      JsonNode lag = status.path("stages").get(0).path("lag");
+      assertThat(status.path("stages").get(0).path("stage").asText()).isEqualTo("raw-ingest");
+      assertThat(lag.path("kafka_offsets_behind").asLong()).as("%s", lag).isEqualTo(3);
+      assertThat(lag.path("kafka_partitions").path(topic + "-0").asLong()).isEqualTo(3);
+      String text = StatusCommand.run(new String[] {"--lake", lake.toString(),
+          "--bootstrap-servers", TestKafka.bootstrapServers()}, () -> spark,
+          java.time.Instant.now());
+      assertThat(text).contains("3 record(s) in Kafka behind (" + topic + "-0 3)");
     } finally {
       BatchMetricsListener.of(spark).removeSink(sink);
     }

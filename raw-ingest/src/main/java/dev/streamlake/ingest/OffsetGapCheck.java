@@ -1,12 +1,9 @@
 package dev.streamlake.ingest;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamlake.common.CheckpointLog;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,7 +59,7 @@ final class OffsetGapCheck {
       if (committed.isEmpty() || committed.get().sourceOffsets().isEmpty()) {
         return List.of();
       }
-      read = kafkaOffsets(committed.get().sourceOffsets().get(0));
+      read = CheckpointLog.kafkaOffsets(committed.get().sourceOffsets().get(0));
     } catch (IOException | RuntimeException e) {
       LOG.warn("Cannot read the Kafka offsets in stage 1's checkpoint {} ({}): not checking them"
           + " against Kafka before starting", checkpoint, e.toString());
@@ -125,21 +122,5 @@ final class OffsetGapCheck {
           + " partition from the earliest offset Kafka holds.");
     }
     return m.toString();
-  }
-
-  /** The Kafka source's offset JSON: {@code {"topic":{"0":123,"1":456}}}. */
-  static Map<String, Map<Integer, Long>> kafkaOffsets(String json) throws IOException {
-    JsonNode root = new ObjectMapper().readTree(json);
-    Map<String, Map<Integer, Long>> offsets = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> topics = root.fields(); topics.hasNext(); ) {
-      Map.Entry<String, JsonNode> topic = topics.next();
-      Map<Integer, Long> partitions = new TreeMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> ps = topic.getValue().fields(); ps.hasNext(); ) {
-        Map.Entry<String, JsonNode> p = ps.next();
-        partitions.put(Integer.parseInt(p.getKey()), p.getValue().asLong());
-      }
-      offsets.put(topic.getKey(), partitions);
-    }
-    return offsets;
   }
 }

@@ -13,23 +13,35 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The earliest offset Kafka still holds for each partition raw has rows of: below it, records
- * were deleted by retention (or {@code deleteRecords}); at or above it, Kafka can still serve
- * them. One {@code ListOffsets} request with a short timeout: the audit must not hang on a broker
- * that does not answer.
+ * Offsets Kafka holds per partition: the earliest (below it, records were deleted by retention or
+ * {@code deleteRecords}; the audit's aged-out gaps) and the latest (the next offset to be
+ * written; status's lag of stage 1). One {@code ListOffsets} request with a short timeout: a
+ * command must not hang on a broker that does not answer.
  */
-final class KafkaEarliestOffsets {
+final class KafkaOffsets {
 
-  static final String CLIENT_ID = "streamlake-audit";
+  static final String CLIENT_ID = "streamlake-ops";
   private static final int TIMEOUT_MS = 10_000;
 
-  private KafkaEarliestOffsets() {}
+  private KafkaOffsets() {}
 
   /** Topic and partition to earliest offset; throws when the broker cannot be asked. */
   static Map<TopicPartition, Long> of(String bootstrapServers, Map<String, String> kafkaOptions,
       Collection<TopicPartition> partitions) throws Exception {
+    return offsets(bootstrapServers, kafkaOptions, partitions, OffsetSpec.earliest());
+  }
+
+  /** Topic and partition to the next offset Kafka will write; throws when it cannot be asked. */
+  static Map<TopicPartition, Long> latest(KafkaAccess kafka, Collection<TopicPartition> partitions)
+      throws Exception {
+    return offsets(kafka.bootstrapServers(), kafka.options(), partitions, OffsetSpec.latest());
+  }
+
+  private static Map<TopicPartition, Long> offsets(String bootstrapServers,
+      Map<String, String> kafkaOptions, Collection<TopicPartition> partitions, OffsetSpec spec)
+      throws Exception {
     Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-    partitions.forEach(tp -> request.put(tp, OffsetSpec.earliest()));
+    partitions.forEach(tp -> request.put(tp, spec));
     Map<TopicPartition, Long> earliest = new HashMap<>();
     if (request.isEmpty()) {
       return earliest;
@@ -48,7 +60,7 @@ final class KafkaEarliestOffsets {
     Set<String> known = AdminClientConfig.configNames();
     Properties p = new Properties();
     kafkaOptions.forEach((key, value) -> {
-      String name = key.substring(AuditCommand.KAFKA_PREFIX.length());
+      String name = key.substring(KafkaAccess.KAFKA_PREFIX.length());
       if (known.contains(name)) {
         p.setProperty(name, value);
       }
