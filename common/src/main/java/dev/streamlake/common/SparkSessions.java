@@ -54,6 +54,11 @@ public final class SparkSessions {
   /** Set on Databricks compute. */
   static final String DATABRICKS_RUNTIME_ENV = "DATABRICKS_RUNTIME_VERSION";
 
+  /** True in a Databricks runtime, where a JAR task must not call {@code System.exit}. */
+  public static boolean onDatabricks() {
+    return System.getenv(DATABRICKS_RUNTIME_ENV) != null;
+  }
+
   private SparkSessions() {}
 
   public static SparkSession getOrCreate(String appName) {

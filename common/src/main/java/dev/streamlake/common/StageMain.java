@@ -24,7 +24,7 @@ public final class StageMain {
   private StageMain() {}
 
   public static void run(String[] args, Body body) throws Exception {
-    run(args, body, System.getenv(SparkSessions.DATABRICKS_RUNTIME_ENV) != null, System.err,
+    run(args, body, SparkSessions.onDatabricks(), System.err,
         System::exit);
   }
 

@@ -33,7 +33,6 @@ public final class AuditCommand {
   /** The exit status of an audit that found violations. */
   static final int VIOLATIONS = 1;
   /** Set by the Databricks runtime, as common's SparkSessions and StageMain tell it. */
-  private static final String DATABRICKS_RUNTIME_ENV = "DATABRICKS_RUNTIME_VERSION";
 
 
   @Command(
@@ -116,7 +115,7 @@ public final class AuditCommand {
       SparkSession spark = SparkSessions.getOrCreate("streamlake-audit");
       AuditReport report = run(spark, settings, System.out);
       if (exitStatus(report) != 0) {
-        if (System.getenv(DATABRICKS_RUNTIME_ENV) != null) {
+        if (SparkSessions.onDatabricks()) {
           // A JAR task must not call System.exit: the task fails with the verdict instead.
           throw new IllegalStateException(report.verdict());
         }
