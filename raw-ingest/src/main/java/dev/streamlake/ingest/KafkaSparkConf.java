@@ -35,18 +35,21 @@ final class KafkaSparkConf {
   }
 
   /**
-   * The driver's Spark configuration before the stage creates its session: the running
-   * session's where there is one (Databricks starts it before the job's main), else what
-   * {@code spark-submit} hands a client-mode driver as {@code spark.*} system properties.
+   * The driver's Spark configuration before the stage creates its session: what
+   * {@code spark-submit} hands a client-mode driver as {@code spark.*} system properties, and over
+   * it the running session's (Databricks starts one before the job's main).
    */
   static Map<String, String> current() {
-    scala.Option<SparkSession> running = SparkSession.getDefaultSession();
-    SparkConf conf = running.isDefined()
-        ? running.get().sparkContext().getConf()
-        : new SparkConf(true);
     Map<String, String> entries = new LinkedHashMap<>();
-    for (Tuple2<String, String> entry : conf.getAllWithPrefix(PREFIX)) {
+    for (Tuple2<String, String> entry : new SparkConf(true).getAllWithPrefix(PREFIX)) {
       entries.put(PREFIX + entry._1(), entry._2());
+    }
+    scala.Option<SparkSession> running = SparkSession.getDefaultSession();
+    if (running.isDefined()) {
+      for (Tuple2<String, String> entry
+          : running.get().sparkContext().getConf().getAllWithPrefix(PREFIX)) {
+        entries.put(PREFIX + entry._1(), entry._2());
+      }
     }
     return entries;
   }

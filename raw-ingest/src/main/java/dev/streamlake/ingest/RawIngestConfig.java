@@ -51,12 +51,17 @@ public record RawIngestConfig(
 
   /** The config from a command line, or null when only --help was asked for. */
   public static RawIngestConfig fromArgs(String[] args) {
+    return fromArgs(args, KafkaSparkConf.current());
+  }
+
+  /** The config from a command line over the given Spark configuration entries. */
+  static RawIngestConfig fromArgs(String[] args, Map<String, String> sparkConf) {
     PassThroughArgs split = PassThroughArgs.split(args, KAFKA_PREFIX);
     Cli cli = new Cli();
     if (!CommandLines.parse(cli, split.rest())) {
       return null;
     }
-    return from(cli.common, cli.options, split.options());
+    return options(cli.common, cli.options, KafkaSparkConf.merge(split.options(), sparkConf));
   }
 
   /**
@@ -65,8 +70,12 @@ public record RawIngestConfig(
    */
   public static RawIngestConfig from(
       CommonOptions common, RawIngestOptions options, Map<String, String> kafkaOptions) {
-    return options.toConfig(common.toSettings(Stage.RAW_INGEST, DEFAULT_TRIGGER),
-        KafkaSparkConf.merge(kafkaOptions, KafkaSparkConf.current()));
+    return options(common, options, KafkaSparkConf.merge(kafkaOptions, KafkaSparkConf.current()));
+  }
+
+  private static RawIngestConfig options(
+      CommonOptions common, RawIngestOptions options, Map<String, String> kafkaOptions) {
+    return options.toConfig(common.toSettings(Stage.RAW_INGEST, DEFAULT_TRIGGER), kafkaOptions);
   }
 
   /**

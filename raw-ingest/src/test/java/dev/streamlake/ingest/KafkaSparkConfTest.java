@@ -24,15 +24,21 @@ class KafkaSparkConfTest {
 
   @Test
   void aSecretFromSparkConfigurationIsMaskedInTheStartUpLine() {
-    String key = "spark.streamlake.kafka.sasl.jaas.config";
-    System.setProperty(key, "org.example.Login required password=\"from-conf-secret\";");
+    RawIngestConfig config = RawIngestConfig.fromArgs(new String[] {"--lake", "/tmp/lake",
+        "--bootstrap-servers", "broker:9092"}, Map.of("spark.streamlake.kafka.sasl.jaas.config",
+        "org.example.Login required password=\"from-conf-secret\";"));
+    assertThat(config.kafkaOptions()).containsKey("kafka.sasl.jaas.config");
+    assertThat(CommandLines.effectiveConfig(config.describe()))
+        .contains("kafka.sasl.jaas.config=******").doesNotContain("from-conf-secret");
+    assertThat(config.toString()).doesNotContain("from-conf-secret");
+  }
+
+  @Test
+  void beforeAnySessionSparkConfigurationComesFromSparkSubmitsSystemProperties() {
+    String key = "spark.streamlake.kafka.client.id";
+    System.setProperty(key, "from-system-property");
     try {
-      RawIngestConfig config = RawIngestConfig.fromArgs(new String[] {"--lake", "/tmp/lake",
-          "--bootstrap-servers", "broker:9092"});
-      assertThat(config.kafkaOptions()).containsKey("kafka.sasl.jaas.config");
-      assertThat(CommandLines.effectiveConfig(config.describe()))
-          .contains("kafka.sasl.jaas.config=******").doesNotContain("from-conf-secret");
-      assertThat(config.toString()).doesNotContain("from-conf-secret");
+      assertThat(KafkaSparkConf.current()).containsEntry(key, "from-system-property");
     } finally {
       System.clearProperty(key);
     }
