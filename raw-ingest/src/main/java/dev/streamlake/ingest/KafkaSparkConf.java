@@ -41,15 +41,20 @@ final class KafkaSparkConf {
    */
   static Map<String, String> current() {
     Map<String, String> entries = new LinkedHashMap<>();
-    for (Tuple2<String, String> entry : new SparkConf(true).getAllWithPrefix(PREFIX)) {
-      entries.put(PREFIX + entry._1(), entry._2());
-    }
-    scala.Option<SparkSession> running = SparkSession.getDefaultSession();
-    if (running.isDefined()) {
-      for (Tuple2<String, String> entry
-          : running.get().sparkContext().getConf().getAllWithPrefix(PREFIX)) {
+    try {
+      for (Tuple2<String, String> entry : new SparkConf(true).getAllWithPrefix(PREFIX)) {
         entries.put(PREFIX + entry._1(), entry._2());
       }
+      scala.Option<SparkSession> running = SparkSession.getDefaultSession();
+      if (running.isDefined()) {
+        for (Tuple2<String, String> entry
+            : running.get().sparkContext().getConf().getAllWithPrefix(PREFIX)) {
+          entries.put(PREFIX + entry._1(), entry._2());
+        }
+      }
+    } catch (LinkageError | UnsupportedOperationException sparkConnectClient) {
+      // A Spark Connect client (Databricks serverless) has no SparkConf or SparkContext of its
+      // own: its configuration is the server's, which the job reaches only as SQL settings.
     }
     return entries;
   }
