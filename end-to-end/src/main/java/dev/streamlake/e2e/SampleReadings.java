@@ -242,8 +242,11 @@ public final class SampleReadings {
       return null;
     }
     Reading r = current.reading();
-    Reading changed = r.withTemperature(Math.round((r.temperatureC() + 0.5 + random.nextInt(5)) * 10) / 10.0)
-        .withStatus("WARN");
+    // Another temperature, kept inside the rule temperature_range (-90 to 70): a long run picks the
+    // same latest reading again and again, and raising it every time would drift out of range.
+    double step = 0.5 + random.nextInt(5);
+    double temperature = r.temperatureC() + step > 60 ? r.temperatureC() - step : r.temperatureC() + step;
+    Reading changed = r.withTemperature(Math.round(temperature * 10) / 10.0).withStatus("WARN");
     return encode(Kind.EQUAL_TIMESTAMP, random, changed);
   }
 
@@ -313,6 +316,18 @@ public final class SampleReadings {
 
   public int size() {
     return samples.size();
+  }
+
+  /**
+   * The first {@code n} records and what the pipeline must make of them, for a run that stops
+   * producing part way. Late, duplicate and equal-timestamp records refer only to earlier ones, so
+   * a prefix is a sample set of its own.
+   */
+  public SampleReadings prefix(int n) {
+    if (n < 0 || n > samples.size()) {
+      throw new IllegalArgumentException("a prefix of 0 to " + samples.size() + " records, not " + n);
+    }
+    return new SampleReadings(samples.subList(0, n), days);
   }
 
   /** The two UTC days the readings fall on. */

@@ -133,4 +133,28 @@ class SampleReadingsTest {
       }
     }
   }
+
+  @Test
+  void aLongRunKeepsItsValidReadingsInsideTheTemperatureRule() {
+    // The chaos run's size: equal-timestamp records change the same latest reading many times.
+    SampleReadings s = SampleReadings.generate(60_000, 11, NOW);
+    assertThat(s.samples().stream().filter(Sample::valid))
+        .allSatisfy(v -> assertThat(v.reading().temperatureC()).isBetween(-90.0, 70.0));
+  }
+
+  @Test
+  void aPrefixExpectsWhatItsOwnRecordsMakeOf() {
+    SampleReadings all = SampleReadings.generate(400, 5, NOW);
+    SampleReadings first = all.prefix(150);
+    assertThat(first.size()).isEqualTo(150);
+    assertThat(first.samples()).isEqualTo(all.samples().subList(0, 150));
+    // Gold of the prefix is made of the prefix's own readings only.
+    assertThat(all.samples().subList(0, 150).stream().filter(Sample::valid).map(Sample::goldRow).toList())
+        .containsAll(first.expectedGold().values());
+    assertThat(first.expectedGold()).isNotEqualTo(all.expectedGold());
+    assertThat(first.expectedRaw()).isEqualTo(150);
+    assertThat(first.expectedBronze() + first.expectedDeadLetterCount()).isEqualTo(150);
+    assertThat(all.prefix(400).expectedGold()).isEqualTo(all.expectedGold());
+    assertThatThrownBy(() -> all.prefix(401)).isInstanceOf(IllegalArgumentException.class);
+  }
 }

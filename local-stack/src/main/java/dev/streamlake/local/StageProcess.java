@@ -124,6 +124,8 @@ public final class StageProcess {
     try {
       Files.createDirectories(runDir);
       Path wrapper = BrokerProcess.copyClassFiles(runDir).toAbsolutePath();
+      // Inert unless a run configures it (the chaos run's kills inside a commit).
+      ClassFiles.copy(wrapper, HaltingLogStore.class);
       String classpath = String.join(File.pathSeparator,
           sparkHome.resolve("conf").toString(),
           sparkHome.resolve("jars").resolve("*").toString(),
