@@ -55,7 +55,7 @@ public final class ChaosResults {
       row(b, "stage 1 wrote raw again after the broker returned",
           r.outage().stageOneResumedAfter() == null ? "not within 3 min"
               : seconds(r.outage().stageOneResumedAfter()));
-      row(b, "stage 1 warnings logged during the outage", Integer.toString(r.outage().stageOneWarnings()));
+      row(b, "stage 1 warnings about Kafka during the outage", Integer.toString(r.outage().stageOneWarnings()));
     }
     row(b, "producer stalled (waits over 2 s for acknowledgements)", seconds(r.producerStalled()));
     row(b, "OPTIMIZE compactions run / lost to a conflict",
