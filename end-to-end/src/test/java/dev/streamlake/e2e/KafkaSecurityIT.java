@@ -28,12 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Stage 1 against a broker that wants credentials: a forked Apache Kafka with a SASL_PLAINTEXT
- * listener that accepts one SCRAM-SHA-512 user and an SSL listener whose certificate keytool made
- * here. Each case runs the stage's -spark jar as its own driver, as a user runs it, over a topic
+ * listener that accepts one user by SCRAM-SHA-512 and by PLAIN, an SSL listener whose certificate
+ * keytool made here, and a mutual-TLS listener that also wants the client's certificate. Each case runs the stage's -spark jar as its own driver, as a user runs it, over a topic
  * of sample readings, with Spark and the Kafka clients logging at INFO, and then searches the
  * driver's whole output for every secret of the test: the SCRAM password (given three ways: a
  * command-line option, Spark's configuration, an environment variable read by Kafka's own config
- * provider), the trust store's and the broker's key store's passwords.
+ * provider), the trust stores' and the key stores' passwords.
  *
  * <p>Right credentials ingest every record; a wrong password or a trust store without the
  * broker's certificate stop the stage within seconds, before any Spark work, with a message that
@@ -45,6 +45,8 @@ class KafkaSecurityIT {
   static final String BROKER_STORE_PASSWORD = "S3cr3t-broker-store-" + UUID.randomUUID();
   static final String TRUST_PASSWORD = "S3cr3t-trust-" + UUID.randomUUID();
   static final String OTHER_STORE_PASSWORD = "S3cr3t-other-store-" + UUID.randomUUID();
+  static final String CLIENT_STORE_PASSWORD = "S3cr3t-client-store-" + UUID.randomUUID();
+  static final String CLIENT_TRUST_PASSWORD = "S3cr3t-client-trust-" + UUID.randomUUID();
   static final String TOPIC = "secured-readings";
   static final Duration RUN_TIMEOUT = Duration.ofMinutes(5);
   /** A refusal is found by the topic check, before the Spark session exists. */
@@ -53,6 +55,7 @@ class KafkaSecurityIT {
   @TempDir static Path certs;
   static Path trustStore;
   static Path wrongTrustStore;
+  static Path clientStore;
   static ForkedKafkaBroker broker;
   static SampleReadings samples;
 
@@ -72,8 +75,14 @@ class KafkaSecurityIT {
         "SAN=dns:localhost,ip:127.0.0.1");
     KeyTool.trust(otherStore, "other", OTHER_STORE_PASSWORD, wrongTrustStore, TRUST_PASSWORD);
 
-    broker = ForkedKafkaBroker.startSecured(
-        new ForkedKafkaBroker.Security(USER, PASSWORD, brokerStore, BROKER_STORE_PASSWORD));
+    // The client's own key for mutual TLS, and the broker's trust store that accepts it.
+    clientStore = certs.resolve("client.p12");
+    Path brokerClientTrust = certs.resolve("broker-client-trust.p12");
+    KeyTool.selfSigned(clientStore, "client", "CN=" + USER, CLIENT_STORE_PASSWORD, null);
+    KeyTool.trust(clientStore, "client", CLIENT_STORE_PASSWORD, brokerClientTrust, CLIENT_TRUST_PASSWORD);
+
+    broker = ForkedKafkaBroker.startSecured(new ForkedKafkaBroker.Security(USER, PASSWORD,
+        brokerStore, BROKER_STORE_PASSWORD, brokerClientTrust, CLIENT_TRUST_PASSWORD));
     Demo.createTopic(broker.bootstrapServers(), TOPIC, 2);
     samples = SampleReadings.generate(40, SampleReadings.DEFAULT_SEED);
     try (SyncProducer producer = SyncProducer.create(broker.bootstrapServers())) {
@@ -158,8 +167,43 @@ class KafkaSecurityIT {
         + " failed (--kafka.security.protocol SSL)", "--kafka.ssl.truststore.location");
   }
 
+  @Test
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  void plainCredentialsIngest() throws Exception {
+    Run run = ingest(List.of("--bootstrap-servers", broker.saslBootstrapServers(),
+        "--kafka.security.protocol=SASL_PLAINTEXT", "--kafka.sasl.mechanism=PLAIN",
+        "--kafka.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required"
+            + " username=\"" + USER + "\" password=\"" + PASSWORD + "\";"), List.of(), Map.of());
+    run.assertIngestedEverything();
+    run.assertShows("kafka.sasl.jaas.config=******");
+  }
+
+  @Test
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  void mutualTlsWithTheClientsKeyIngests() throws Exception {
+    List<String> args = new ArrayList<>(tls(broker.mtlsBootstrapServers(), trustStore));
+    args.addAll(List.of("--kafka.ssl.keystore.location=" + clientStore,
+        "--kafka.ssl.keystore.type=PKCS12", "--kafka.ssl.keystore.password=" + CLIENT_STORE_PASSWORD,
+        "--kafka.ssl.key.password=" + CLIENT_STORE_PASSWORD));
+    Run run = ingest(args, List.of(), Map.of());
+    run.assertIngestedEverything();
+    run.assertShows("kafka.ssl.keystore.password=******", "kafka.ssl.key.password=******");
+  }
+
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void mutualTlsWithoutAClientKeyStopsTheStageAtOnce() throws Exception {
+    Run run = ingest(tls(broker.mtlsBootstrapServers(), trustStore), List.of(), Map.of());
+    run.assertRefused("The TLS handshake with Kafka at " + broker.mtlsBootstrapServers()
+        + " failed (--kafka.security.protocol SSL)", "--kafka.ssl.keystore.location");
+  }
+
   static List<String> tls(Path trust) {
-    return List.of("--bootstrap-servers", broker.sslBootstrapServers(),
+    return tls(broker.sslBootstrapServers(), trust);
+  }
+
+  static List<String> tls(String bootstrap, Path trust) {
+    return List.of("--bootstrap-servers", bootstrap,
         "--kafka.security.protocol=SSL", "--kafka.ssl.truststore.location=" + trust,
         "--kafka.ssl.truststore.type=PKCS12", "--kafka.ssl.truststore.password=" + TRUST_PASSWORD);
   }
@@ -187,7 +231,7 @@ class KafkaSecurityIT {
     Duration took = Duration.between(start, Instant.now());
     String log = Files.readString(driver.logFile(), StandardCharsets.UTF_8);
     List<String> secrets = new ArrayList<>(List.of(PASSWORD, BROKER_STORE_PASSWORD, TRUST_PASSWORD,
-        OTHER_STORE_PASSWORD));
+        OTHER_STORE_PASSWORD, CLIENT_STORE_PASSWORD, CLIENT_TRUST_PASSWORD));
     secrets.addAll(List.of(moreSecrets));
     for (String secret : secrets) {
       assertThat(log.lines().filter(l -> l.contains(secret)).toList())
@@ -206,8 +250,8 @@ class KafkaSecurityIT {
           .as("raw rows").isEqualTo(samples.expectedRaw());
     }
 
-    void assertShows(String text) {
-      assertThat(log).as("output of %s", driver.logFile()).contains(text);
+    void assertShows(String... texts) {
+      assertThat(log).as("output of %s", driver.logFile()).contains(texts);
     }
 
     void assertRefused(String... parts) {

@@ -78,19 +78,22 @@ public final class ForkedKafkaBroker implements KafkaBroker {
 
   /**
    * What a broker with security needs beyond its PLAINTEXT listener: a SASL_PLAINTEXT listener
-   * that accepts one SCRAM-SHA-512 user, and an SSL listener that presents the key store's
-   * certificate (clients are not asked for one). The PLAINTEXT listener stays, for test set-up.
+   * that accepts one user by SCRAM-SHA-512 and by PLAIN (same name and password), an SSL listener
+   * that presents the key store's certificate and asks clients for none, and a mutual-TLS listener
+   * that presents it too and accepts only clients whose certificate is in the client trust store.
+   * The PLAINTEXT listener stays, for test set-up.
    */
   public record Security(String scramUser, String scramPassword, Path keyStore,
-      String keyStorePassword) {
+      String keyStorePassword, Path clientTrustStore, String clientTrustStorePassword) {
     @Override
     public String toString() {
-      return "Security[scramUser=" + scramUser + ", keyStore=" + keyStore + "]";
+      return "Security[scramUser=" + scramUser + ", keyStore=" + keyStore + ", clientTrustStore="
+          + clientTrustStore + "]";
     }
   }
 
   /** The ports of a secured broker's extra listeners on 127.0.0.1. */
-  record Listeners(int saslPort, int sslPort) {}
+  record Listeners(int saslPort, int sslPort, int mtlsPort) {}
 
   /**
    * Starts a broker with a temporary folder that, besides PLAINTEXT, listens with SASL/SCRAM and
@@ -126,7 +129,7 @@ public final class ForkedKafkaBroker implements KafkaBroker {
     try {
       int brokerPort = port == 0 ? freePort() : requireFree(port);
       int controllerPort = freePort();
-      Listeners secured = security == null ? null : new Listeners(freePort(), freePort());
+      Listeners secured = security == null ? null : new Listeners(freePort(), freePort(), freePort());
       Path config = writeConfig(home, brokerPort, controllerPort, secured, security);
       Path log4j = writeLog4jConfig(home);
       Path bootstrapClasses = BrokerProcess.copyClassFiles(home);
@@ -193,7 +196,7 @@ public final class ForkedKafkaBroker implements KafkaBroker {
     return KIND;
   }
 
-  /** The SASL_PLAINTEXT (SCRAM-SHA-512) listener of a broker from {@link #startSecured}. */
+  /** The SASL_PLAINTEXT (SCRAM-SHA-512 and PLAIN) listener of a broker from {@link #startSecured}. */
   public String saslBootstrapServers() {
     return LOCALHOST + ":" + requireSecured().saslPort();
   }
@@ -201,6 +204,11 @@ public final class ForkedKafkaBroker implements KafkaBroker {
   /** The SSL listener of a broker from {@link #startSecured}. */
   public String sslBootstrapServers() {
     return LOCALHOST + ":" + requireSecured().sslPort();
+  }
+
+  /** The SSL listener that requires a client certificate, of a broker from {@link #startSecured}. */
+  public String mtlsBootstrapServers() {
+    return LOCALHOST + ":" + requireSecured().mtlsPort();
   }
 
   private Listeners requireSecured() {
@@ -353,19 +361,32 @@ public final class ForkedKafkaBroker implements KafkaBroker {
     List<String> securityLines = new ArrayList<>();
     if (secured != null) {
       String extra = ",SASL_PLAINTEXT://" + LOCALHOST + ":" + secured.saslPort()
-          + ",SSL://" + LOCALHOST + ":" + secured.sslPort();
+          + ",SSL://" + LOCALHOST + ":" + secured.sslPort()
+          + ",MTLS://" + LOCALHOST + ":" + secured.mtlsPort();
       listeners += extra;
       advertised += extra;
-      protocols += ",SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL";
+      protocols += ",SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,MTLS:SSL";
       securityLines.addAll(List.of(
-          "sasl.enabled.mechanisms=SCRAM-SHA-512",
+          "sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN",
           "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config="
               + "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-          "listener.name.ssl.ssl.keystore.location=" + security.keyStore().toAbsolutePath(),
-          "listener.name.ssl.ssl.keystore.type=PKCS12",
-          "listener.name.ssl.ssl.keystore.password=" + security.keyStorePassword(),
-          "listener.name.ssl.ssl.key.password=" + security.keyStorePassword(),
-          "listener.name.ssl.ssl.client.auth=none"));
+          "listener.name.sasl_plaintext.plain.sasl.jaas.config="
+              + "org.apache.kafka.common.security.plain.PlainLoginModule required user_"
+              + security.scramUser() + "=\"" + security.scramPassword() + "\";"));
+      for (String listener : List.of("ssl", "mtls")) {
+        String prefix = "listener.name." + listener + ".ssl.";
+        securityLines.addAll(List.of(
+            prefix + "keystore.location=" + security.keyStore().toAbsolutePath(),
+            prefix + "keystore.type=PKCS12",
+            prefix + "keystore.password=" + security.keyStorePassword(),
+            prefix + "key.password=" + security.keyStorePassword()));
+      }
+      securityLines.addAll(List.of(
+          "listener.name.ssl.ssl.client.auth=none",
+          "listener.name.mtls.ssl.client.auth=required",
+          "listener.name.mtls.ssl.truststore.location=" + security.clientTrustStore().toAbsolutePath(),
+          "listener.name.mtls.ssl.truststore.type=PKCS12",
+          "listener.name.mtls.ssl.truststore.password=" + security.clientTrustStorePassword()));
     }
     List<String> lines = new ArrayList<>(List.of(
             "# Written by " + ForkedKafkaBroker.class.getName() + ": one node, broker and controller",

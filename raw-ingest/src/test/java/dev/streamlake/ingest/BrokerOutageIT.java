@@ -13,13 +13,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,6 +70,81 @@ class BrokerOutageIT {
       query.stop();
       broker.close();
     }
+  }
+
+  /**
+   * An outage longer than the Kafka source's retries fails the query (shortened here with
+   * {@code default.api.timeout.ms}: about three minutes with Kafka's defaults). Stage 1 then waits
+   * for the broker and resumes the query from its checkpoint by itself.
+   */
+  @Test
+  void anOutageLongerThanTheSourcesRetriesIsRiddenOutByResumingTheQuery() throws Exception {
+    ForkedKafkaBroker broker = ForkedKafkaBroker.start(0, brokerDir);
+    int port = broker.port();
+    String topic = "long-outage";
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+        broker.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    }
+    produce(broker.bootstrapServers(), topic, 0, 20);
+    RawIngestConfig config = RawIngestConfig.fromArgs(new String[] {"--lake", lake.toString(),
+        "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
+        "--trigger", "processingTime:1s", "--wait-for-topic", "5m",
+        "--kafka.default.api.timeout.ms=4000", "--kafka.request.timeout.ms=3000"});
+    List<String> failures = new CopyOnWriteArrayList<>();
+    AtomicInteger starts = new AtomicInteger();
+    StreamingQueryListener listener = new StreamingQueryListener() {
+      @Override
+      public void onQueryStarted(QueryStartedEvent event) {
+        starts.incrementAndGet();
+      }
+
+      @Override
+      public void onQueryProgress(QueryProgressEvent event) {}
+
+      @Override
+      public void onQueryTerminated(QueryTerminatedEvent event) {
+        event.exception().foreach(failures::add);
+      }
+    };
+    spark.streams().addListener(listener);
+    AtomicReference<Throwable> ended = new AtomicReference<>();
+    Thread stage = new Thread(() -> {
+      try {
+        RawIngestJob.run(spark, config);
+      } catch (Throwable t) {
+        ended.set(t);
+      }
+    }, "stage-1");
+    stage.start();
+    try {
+      await().atMost(Duration.ofMinutes(2)).until(() -> rawRows() == 20);
+      broker.close();
+      await("the query fails once the source's retries are over").atMost(Duration.ofMinutes(3))
+          .pollInterval(Duration.ofSeconds(1)).until(() -> !failures.isEmpty());
+      assertThat(failures.get(0)).contains("TimeoutException");
+      assertThat(stage.isAlive()).as("stage 1 waits for the broker: %s", ended.get()).isTrue();
+      Thread.sleep(5_000);
+      assertThat(stage.isAlive()).as("stage 1 still waits: %s", ended.get()).isTrue();
+
+      broker = ForkedKafkaBroker.start(port, brokerDir);
+      produce(broker.bootstrapServers(), topic, 20, 50);
+      await("stage 1 resumes and reads what was produced meanwhile").atMost(Duration.ofMinutes(3))
+          .pollInterval(Duration.ofSeconds(1)).until(() -> rawRows() == 50 || !stage.isAlive());
+      assertThat(ended.get()).isNull();
+      assertThat(starts.get()).as("query starts").isEqualTo(2);
+      assertThat(spark.read().format("delta").load(rawPath()).select("partition", "offset")
+          .distinct().count()).isEqualTo(50);
+      assertThat(rawRows()).isEqualTo(50);
+    } finally {
+      for (StreamingQuery q : spark.streams().active()) {
+        q.stop();
+      }
+      stage.join(TimeUnit.MINUTES.toMillis(1));
+      spark.streams().removeListener(listener);
+      broker.close();
+    }
+    assertThat(ended.get()).as("a stopped query ends stage 1 without an error").isNull();
   }
 
   private long rawRows() {
