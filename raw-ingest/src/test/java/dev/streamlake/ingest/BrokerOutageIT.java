@@ -38,14 +38,9 @@ class BrokerOutageIT {
 
   @Test
   void stageOneRidesOutABrokerOutageAndLosesNothing() throws Exception {
-    ForkedKafkaBroker broker = ForkedKafkaBroker.start(0, brokerDir);
-    int port = broker.port();
     String topic = "outage";
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-        broker.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
-    }
-    produce(broker.bootstrapServers(), topic, 0, 20);
+    ForkedKafkaBroker broker = brokerWithTwentyRecords(topic);
+    int port = broker.port();
     RawIngestConfig config = RawIngestConfig.fromArgs(new String[] {"--lake", lake.toString(),
         "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
         "--trigger", "processingTime:1s"});
@@ -79,14 +74,9 @@ class BrokerOutageIT {
    */
   @Test
   void anOutageLongerThanTheSourcesRetriesIsRiddenOutByResumingTheQuery() throws Exception {
-    ForkedKafkaBroker broker = ForkedKafkaBroker.start(0, brokerDir);
-    int port = broker.port();
     String topic = "long-outage";
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-        broker.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
-    }
-    produce(broker.bootstrapServers(), topic, 0, 20);
+    ForkedKafkaBroker broker = brokerWithTwentyRecords(topic);
+    int port = broker.port();
     RawIngestConfig config = RawIngestConfig.fromArgs(new String[] {"--lake", lake.toString(),
         "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic,
         "--trigger", "processingTime:1s", "--wait-for-topic", "5m",
@@ -145,6 +135,17 @@ class BrokerOutageIT {
       broker.close();
     }
     assertThat(ended.get()).as("a stopped query ends stage 1 without an error").isNull();
+  }
+
+  /** A broker with its data in {@code brokerDir}, and 20 records in two partitions of {@code topic}. */
+  private ForkedKafkaBroker brokerWithTwentyRecords(String topic) throws Exception {
+    ForkedKafkaBroker broker = ForkedKafkaBroker.start(0, brokerDir);
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+        broker.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    }
+    produce(broker.bootstrapServers(), topic, 0, 20);
+    return broker;
   }
 
   private long rawRows() {
