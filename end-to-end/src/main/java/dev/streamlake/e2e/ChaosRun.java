@@ -1,5 +1,7 @@
 package dev.streamlake.e2e;
 
+import dev.streamlake.common.BatchMetricsListener;
+import dev.streamlake.common.CheckpointLog;
 import dev.streamlake.common.LakeLayout;
 import dev.streamlake.common.Stage;
 import dev.streamlake.common.TableRef;
@@ -383,16 +385,15 @@ public final class ChaosRun {
   /** Whether the checkpoint lacks the commit of its newest planned batch: the halt's window. */
   private String checkpointState(StageModule stage) throws IOException {
     Stage s = Stage.valueOf(stage.name());
-    Path checkpoint = Path.of(new LakeLayout(lake.toString(), PipelineReport.PIPELINE)
-        .checkpoint(s, s.query()));
-    long planned = newestBatch(checkpoint.resolve("offsets"));
-    long committed = newestBatch(checkpoint.resolve("commits"));
+    String checkpoint = report.layout().checkpoint(s, s.query());
+    long planned = newestPlannedBatch(Path.of(checkpoint, "offsets"));
+    long committed = CheckpointLog.newestCommitted(checkpoint).map(CheckpointLog.Committed::batch).orElse(-1L);
     return planned > committed
         ? "batch " + planned + " planned, checkpoint committed through " + committed
         : "checkpoint committed through its newest batch " + committed + " (not inside a commit)";
   }
 
-  private static long newestBatch(Path folder) throws IOException {
+  private static long newestPlannedBatch(Path folder) throws IOException {
     if (!Files.isDirectory(folder)) {
       return -1;
     }
@@ -420,12 +421,13 @@ public final class ChaosRun {
     log("broker outage of %d s begins", length.toSeconds());
     broker.close();
     sleep(length);
-    long rawBefore = newestVersion(lake.resolve("raw").resolve(PipelineReport.PIPELINE));
+    TableRef raw = report.layout().raw();
+    long rawBefore = BatchMetricsListener.newestVersion(spark, raw);
     broker = ForkedKafkaBroker.start(port, brokerDir);
     long back = System.nanoTime();
     Duration resumed = null;
     while (System.nanoTime() - back < TimeUnit.MINUTES.toNanos(3)) {
-      if (newestVersion(lake.resolve("raw").resolve(PipelineReport.PIPELINE)) > rawBefore) {
+      if (BatchMetricsListener.newestVersion(spark, raw) > rawBefore) {
         resumed = Duration.ofNanos(System.nanoTime() - back);
         break;
       }
@@ -436,17 +438,6 @@ public final class ChaosRun {
         length.toSeconds(), warnings.size(), resumed == null ? "not within 3 min" : "after " + resumed.toMillis() + " ms");
     return new Outage(start, length, resumed, warnings.size(),
         warnings.stream().map(ChaosRun::withoutTimestamp).distinct().limit(3).toList());
-  }
-
-  private static long newestVersion(Path table) throws IOException {
-    Path log = table.resolve("_delta_log");
-    if (!Files.isDirectory(log)) {
-      return -1;
-    }
-    try (Stream<Path> files = Files.list(log)) {
-      return files.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d{20}\\.json"))
-          .mapToLong(n -> Long.parseLong(n.substring(0, 20))).max().orElse(-1);
-    }
   }
 
   private static List<String> warningsSince(Path logFile, long from) throws IOException {
