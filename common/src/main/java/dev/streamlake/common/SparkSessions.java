@@ -1,6 +1,9 @@
 package dev.streamlake.common;
 
+import java.io.IOException;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -46,6 +49,17 @@ public final class SparkSessions {
   public static final Map<String, String> LOCAL_DEFAULTS = Map.of(
       "spark.sql.artifact.isolation.enabled", "false",
       "spark.sql.codegen.cache.maxEntries", "1000");
+
+  /**
+   * Hadoop's local file system through {@code java.nio} ({@link NioRawLocalFileSystem}) for
+   * {@code file:} paths, unless the launch chose one. Set on the session's own Hadoop settings,
+   * not passed to spark-submit: spark-submit reads {@code spark.hadoop.*} before the job's jar is
+   * on its class path.
+   */
+  static final String FILE_SYSTEM_KEY = "fs.file.impl";
+  public static final Map<String, String> LOCAL_FILE_SYSTEM = Map.of(
+      "spark.hadoop." + FILE_SYSTEM_KEY, NioLocalFileSystem.class.getName(),
+      "spark.hadoop.fs.AbstractFileSystem.file.impl", NioLocalFs.class.getName());
 
   static final String REMOTE_PROPERTY = "spark.remote";
   static final String REMOTE_ENV = "SPARK_REMOTE";
@@ -103,15 +117,45 @@ public final class SparkSessions {
         builder.config(key, value);
       }
     });
+    LOCAL_FILE_SYSTEM.forEach((key, value) -> {
+      if (!conf.contains(key)) {
+        builder.config(key, value);
+      }
+    });
     builder.config(OPTIONS_REDACTION,
         optionsRedaction(conf.get(OPTIONS_REDACTION, SPARK_DEFAULT_OPTIONS_REDACTION)));
     SparkSession spark = withSecretsRedacted(builder.getOrCreate());
+    useConfiguredLocalFileSystem(spark.sparkContext().hadoopConfiguration());
     // Only for a session of our own: on Databricks the platform ends queries and session.
     GracefulShutdown.install(spark);
     LOG.info("Spark {} session '{}' on {}; {}={}", spark.version(),
         spark.sparkContext().appName(), spark.sparkContext().master(), OPTIONS_REDACTION,
         spark.conf().get(OPTIONS_REDACTION));
     return spark;
+  }
+
+  /**
+   * Hadoop caches one file system instance per scheme and user, whatever settings later callers
+   * pass, and spark-submit creates the local one before the session exists (it resolves the jars'
+   * paths): it would stay Hadoop's own. Closing that instance only drops it from the cache, as a
+   * local file system holds nothing open, and the next caller gets the configured one.
+   */
+  static void useConfiguredLocalFileSystem(Configuration hadoopConf) {
+    String configured = hadoopConf.get(FILE_SYSTEM_KEY);
+    if (configured == null) {
+      return;
+    }
+    try {
+      FileSystem cached = FileSystem.getLocal(hadoopConf);
+      if (!cached.getClass().getName().equals(configured)) {
+        cached.close();
+        LOG.info("Local file system: {} (was {})",
+            FileSystem.getLocal(hadoopConf).getClass().getName(), cached.getClass().getName());
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Cannot switch the local file system to {} ({}); Hadoop's own stays in use",
+          configured, e.toString());
+    }
   }
 
   static boolean classicOnClasspath() {

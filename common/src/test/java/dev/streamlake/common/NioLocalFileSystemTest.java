@@ -1,0 +1,156 @@
+package dev.streamlake.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.List;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.CreateFlag;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NioLocalFileSystemTest {
+  @TempDir java.nio.file.Path dir;
+
+  @Test
+  void writesThroughFileContextAndFileSystemStartNoProcessWhereHadoopsOwnStartsSome()
+      throws Exception {
+    Configuration nio = new Configuration();
+    SparkSessions.LOCAL_FILE_SYSTEM.forEach(
+        (k, v) -> nio.set(k.substring("spark.hadoop.".length()), v));
+
+    List<String> ours = processesStartedBy(() -> writeLikeACheckpointAndAParquetFile(nio, "nio"));
+    List<String> hadoops =
+        processesStartedBy(() -> writeLikeACheckpointAndAParquetFile(new Configuration(), "stock"));
+
+    assertThat(ours).isEmpty();
+    // The measure works: Hadoop's own local file system starts chmod and readlink for the same
+    // writes (without Hadoop's native library, which Spark does not ship).
+    assertThat(hadoops).anyMatch(c -> c.startsWith("chmod")).anyMatch(c -> c.startsWith("readlink"));
+  }
+
+  @Test
+  void aPermissionIsSetAsHadoopSetsIt() throws Exception {
+    NioRawLocalFileSystem fs = raw();
+    Path file = new Path(dir.resolve("f").toUri());
+    Files.writeString(dir.resolve("f"), "x");
+
+    fs.setPermission(file, new FsPermission((short) 0640));
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("f"))))
+        .isEqualTo("rw-r-----");
+    fs.setPermission(file, new FsPermission((short) 0751));
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("f"))))
+        .isEqualTo("rwxr-x--x");
+    assertThat(fs.getFileStatus(file).getPermission()).isEqualTo(new FsPermission((short) 0751));
+  }
+
+  @Test
+  void linkStatusIsHadoopsForFilesDirectoriesLinksAndMissingPaths() throws Exception {
+    NioRawLocalFileSystem ours = raw();
+    org.apache.hadoop.fs.RawLocalFileSystem hadoops = new org.apache.hadoop.fs.RawLocalFileSystem();
+    hadoops.initialize(java.net.URI.create("file:///"), new Configuration());
+    Files.writeString(dir.resolve("target"), "data");
+    Files.createDirectory(dir.resolve("sub"));
+    Files.createSymbolicLink(dir.resolve("link"), dir.resolve("target"));
+
+    for (String name : List.of("target", "sub", "link")) {
+      for (Path p : List.of(new Path(dir.resolve(name).toUri()), new Path(dir.resolve(name).toString()))) {
+        FileStatus mine = ours.getFileLinkStatus(p);
+        FileStatus theirs = hadoops.getFileLinkStatus(p);
+        assertThat(List.of(mine.isFile(), mine.isDirectory(), mine.isSymlink(), mine.getLen(),
+                String.valueOf(mine.isSymlink() ? mine.getSymlink() : null)))
+            .as(p.toString())
+            .isEqualTo(List.of(theirs.isFile(), theirs.isDirectory(), theirs.isSymlink(),
+                theirs.getLen(), String.valueOf(theirs.isSymlink() ? theirs.getSymlink() : null)));
+      }
+    }
+    // Hadoop finds a link by a path without scheme; so do we, through Hadoop.
+    FileStatus link = ours.getFileLinkStatus(new Path(dir.resolve("link").toString()));
+    assertThat(link.isSymlink()).isTrue();
+    assertThat(link.getSymlink().toUri().getPath()).isEqualTo(dir.resolve("target").toString());
+    assertThat(ours.getFileLinkStatus(new Path(dir.resolve("target").toUri())).getLen()).isEqualTo(4);
+    assertThatThrownBy(() -> ours.getFileLinkStatus(new Path(dir.resolve("missing").toUri())))
+        .isInstanceOf(FileNotFoundException.class);
+  }
+
+  @Test
+  void aRenameOntoAnExistingFileFailsUnlessItMayOverwrite() throws Exception {
+    Configuration nio = new Configuration();
+    SparkSessions.LOCAL_FILE_SYSTEM.forEach(
+        (k, v) -> nio.set(k.substring("spark.hadoop.".length()), v));
+    FileContext fc = FileContext.getFileContext(new Path(dir.toUri()).toUri(), nio);
+    Path a = new Path(dir.resolve("a").toUri());
+    Path b = new Path(dir.resolve("b").toUri());
+    write(fc, a, "first");
+    write(fc, b, "second");
+
+    assertThatThrownBy(() -> fc.rename(a, b, Options.Rename.NONE))
+        .isInstanceOf(FileAlreadyExistsException.class);
+    fc.rename(a, b, Options.Rename.OVERWRITE);
+    assertThat(Files.readString(dir.resolve("b"))).isEqualTo("first");
+    assertThat(Files.exists(dir.resolve("a"))).isFalse();
+  }
+
+  private NioRawLocalFileSystem raw() throws IOException {
+    NioRawLocalFileSystem fs = new NioRawLocalFileSystem();
+    fs.initialize(java.net.URI.create("file:///"), new Configuration());
+    return fs;
+  }
+
+  /** A streaming checkpoint's write (create a temporary file, rename it) and a data file's. */
+  private void writeLikeACheckpointAndAParquetFile(Configuration conf, String name)
+      throws IOException {
+    FileContext fc = FileContext.getFileContext(new Path(dir.toUri()).toUri(), conf);
+    Path tmp = new Path(dir.resolve("." + name + ".tmp").toUri());
+    write(fc, tmp, "{}");
+    fc.rename(tmp, new Path(dir.resolve(name + ".json").toUri()), Options.Rename.NONE);
+    try (FileSystem fs = FileSystem.newInstance(dir.toUri(), conf);
+        OutputStream out = fs.create(new Path(dir.resolve(name + ".parquet").toUri()), false)) {
+      out.write(1);
+    }
+  }
+
+  private static void write(FileContext fc, Path p, String text) throws IOException {
+    try (OutputStream out = fc.create(p, EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
+        Options.CreateOpts.createParent())) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  interface IoAction {
+    void run() throws IOException;
+  }
+
+  /** The commands of the processes this JVM started while the action ran (JFR's own event). */
+  private List<String> processesStartedBy(IoAction action) throws IOException {
+    java.nio.file.Path file = Files.createTempFile(dir, "processes", ".jfr");
+    try (Recording r = new Recording()) {
+      r.enable("jdk.ProcessStart");
+      r.start();
+      action.run();
+      r.stop();
+      r.dump(file);
+    }
+    return RecordingFile.readAllEvents(file).stream()
+        .filter(e -> e.getEventType().getName().equals("jdk.ProcessStart"))
+        .map(e -> e.getString("command"))
+        .toList();
+  }
+}
