@@ -106,13 +106,14 @@ public final class Ladder implements Callable<Integer> {
   String freshnessRates;
 
   @Option(names = "--freshness-seconds", description = "How long the producer sends per rate."
-      + " Default 180 (--quick: 60).")
+      + " Default 480 (--quick: 60).")
   Integer freshnessSeconds;
 
   @Option(names = "--freshness-warmup-seconds", description = "The first seconds of sending"
       + " that are the pipeline's warm-up (JIT, first plans): their records count in the"
       + " all-records figures, not in the steady-state ones the target is judged on."
-      + " Default 60 (--quick: 20).")
+      + " Default 300 (--quick: 20): a cold driver's JIT takes about five minutes to settle on"
+      + " two cores.")
   Integer freshnessWarmupSeconds;
 
   @Option(names = "--seed", description = "Generator seed. Default 42.")
@@ -181,8 +182,8 @@ public final class Ladder implements Callable<Integer> {
         longs("--gold-rows", goldRows), goldSensors, goldBatchRows,
         longs("--freshness-rates", freshnessRates != null ? freshnessRates
             : quick ? "1000,5000" : "1000,5000,10000,20000").stream().map(Long::intValue).toList(),
-        freshnessSeconds != null ? freshnessSeconds : quick ? 60 : 180,
-        freshnessWarmupSeconds != null ? freshnessWarmupSeconds : quick ? 20 : 60,
+        freshnessSeconds != null ? freshnessSeconds : quick ? 60 : 480,
+        freshnessWarmupSeconds != null ? freshnessWarmupSeconds : quick ? 20 : 300,
         seed, brokenPct, sensors, days, !noJfr,
         childJvmFlags.isBlank() ? List.of() : List.of(childJvmFlags.trim().split("\\s+")),
         timeout, commandLine);
