@@ -11,15 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.List;
-import jdk.jfr.Recording;
-import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordingFile;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
@@ -28,23 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 class NioLocalFileSystemTest {
   @TempDir java.nio.file.Path dir;
-
-  @Test
-  void writesThroughFileContextAndFileSystemStartNoProcessWhereHadoopsOwnStartsSome()
-      throws Exception {
-    Configuration nio = new Configuration();
-    SparkSessions.LOCAL_FILE_SYSTEM.forEach(
-        (k, v) -> nio.set(k.substring("spark.hadoop.".length()), v));
-
-    List<String> ours = processesStartedBy(() -> writeLikeACheckpointAndAParquetFile(nio, "nio"));
-    List<String> hadoops =
-        processesStartedBy(() -> writeLikeACheckpointAndAParquetFile(new Configuration(), "stock"));
-
-    assertThat(ours).isEmpty();
-    // The measure works: Hadoop's own local file system starts chmod and readlink for the same
-    // writes (without Hadoop's native library, which Spark does not ship).
-    assertThat(hadoops).anyMatch(c -> c.startsWith("chmod")).anyMatch(c -> c.startsWith("readlink"));
-  }
 
   @Test
   void aPermissionIsSetAsHadoopSetsIt() throws Exception {
@@ -114,43 +93,10 @@ class NioLocalFileSystemTest {
     return fs;
   }
 
-  /** A streaming checkpoint's write (create a temporary file, rename it) and a data file's. */
-  private void writeLikeACheckpointAndAParquetFile(Configuration conf, String name)
-      throws IOException {
-    FileContext fc = FileContext.getFileContext(new Path(dir.toUri()).toUri(), conf);
-    Path tmp = new Path(dir.resolve("." + name + ".tmp").toUri());
-    write(fc, tmp, "{}");
-    fc.rename(tmp, new Path(dir.resolve(name + ".json").toUri()), Options.Rename.NONE);
-    try (FileSystem fs = FileSystem.newInstance(dir.toUri(), conf);
-        OutputStream out = fs.create(new Path(dir.resolve(name + ".parquet").toUri()), false)) {
-      out.write(1);
-    }
-  }
-
   private static void write(FileContext fc, Path p, String text) throws IOException {
     try (OutputStream out = fc.create(p, EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
         Options.CreateOpts.createParent())) {
       out.write(text.getBytes(StandardCharsets.UTF_8));
     }
-  }
-
-  interface IoAction {
-    void run() throws IOException;
-  }
-
-  /** The commands of the processes this JVM started while the action ran (JFR's own event). */
-  private List<String> processesStartedBy(IoAction action) throws IOException {
-    java.nio.file.Path file = Files.createTempFile(dir, "processes", ".jfr");
-    try (Recording r = new Recording()) {
-      r.enable("jdk.ProcessStart");
-      r.start();
-      action.run();
-      r.stop();
-      r.dump(file);
-    }
-    return RecordingFile.readAllEvents(file).stream()
-        .filter(e -> e.getEventType().getName().equals("jdk.ProcessStart"))
-        .map(e -> e.getString("command"))
-        .toList();
   }
 }
