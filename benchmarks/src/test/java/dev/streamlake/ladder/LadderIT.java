@@ -14,7 +14,8 @@ import picocli.CommandLine;
  * The small version of the ladder, so it cannot rot: a few thousand records, one run, the two
  * in-process limits, the textbook anchor and stages 1 and 2 (stage 2 reads stage 1's raw table),
  * each Spark step through SparkSubmit with the stage jars as built; and a 12 s freshness run with
- * its report. About three and a half minutes on an idle 2-core machine.
+ * its report; and a gold-scale step on two tiny golds. About five minutes on an idle 2-core
+ * machine.
  */
 class LadderIT {
   @TempDir Path dir;
@@ -83,5 +84,27 @@ class LadderIT {
         .isLessThanOrEqualTo(run.seconds("steady_p99_ms"));
     assertThat(run.seconds("p99_ms")).isLessThanOrEqualTo(run.seconds("max_ms"));
     assertThat(Files.readString(out)).contains("steady p50 s", "records sent after the first 4 s");
+  }
+
+  @Test
+  void tinyGoldScaleGeneratesGoldAndMergesABatchIntoEachSize() throws Exception {
+    Path out = dir.resolve("gold-scale.md");
+    Ladder ladder = new Ladder();
+    new CommandLine(ladder).parseArgs("--records", "1000", "--runs", "1", "--steps", "gold-scale",
+        "--gold-rows", "2000,4000", "--gold-sensors", "1000", "--gold-batch-rows", "500",
+        "--no-jfr", "--out", out.toString(), "--work", dir.resolve("work").toString(),
+        "--child-jvm-flags", "-XX:TieredStopAtLevel=1");
+
+    Results results = Ladder.run(ladder.toConfig());
+
+    assertThat(results.goldGeneration).hasSize(2).allSatisfy(g -> assertThat(g.failure()).isNull());
+    assertThat(results.gold).extracting(Results.GoldRun::goldRows).containsExactly(2000L, 4000L);
+    // Every batch row is a later reading of a sensor gold holds on its last day: all updates.
+    assertThat(results.gold).allSatisfy(g -> {
+      assertThat(g.run().failure()).isNull();
+      assertThat(g.mergeMetrics()).containsEntry("numTargetRowsUpdated", "500")
+          .containsEntry("numTargetRowsInserted", "0");
+    });
+    assertThat(Files.readString(out)).contains("| stage 3: a 500-row batch into gold of 4,000 rows");
   }
 }

@@ -106,7 +106,9 @@ public final class GoldGenJob {
         .withColumn(TableSchemas.OFFSET, col("id").plus(offsetBase))
         .withColumn(TableSchemas.KAFKA_TIMESTAMP, col("reading_ts"))
         .withColumn(TableSchemas.INGEST_DATE, col("reading_ts").cast("date"))
-        .withColumn(TableSchemas.DESERIALIZED_AT, current_timestamp());
+        .withColumn(TableSchemas.DESERIALIZED_AT, current_timestamp())
+        .withColumn(TableSchemas.KAFKA_KEY, col("sensor_id").cast("binary"))
+        .withColumn(TableSchemas.TOMBSTONE, lit(false));
     List<Column> typed = new ArrayList<>();
     for (StructField f : bronzeSchema.fields()) {
       typed.add(col(f.name()).cast(f.dataType()).as(f.name()));
