@@ -50,13 +50,14 @@ public final class SparkSessions {
       "spark.sql.artifact.isolation.enabled", "false",
       "spark.sql.codegen.cache.maxEntries", "1000");
 
+  static final String FILE_SYSTEM_KEY = "fs.file.impl";
+
   /**
    * Hadoop's local file system through {@code java.nio} ({@link NioRawLocalFileSystem}) for
    * {@code file:} paths, unless the launch chose one. Set on the session's own Hadoop settings,
    * not passed to spark-submit: spark-submit reads {@code spark.hadoop.*} before the job's jar is
    * on its class path.
    */
-  static final String FILE_SYSTEM_KEY = "fs.file.impl";
   public static final Map<String, String> LOCAL_FILE_SYSTEM = Map.of(
       "spark.hadoop." + FILE_SYSTEM_KEY, NioLocalFileSystem.class.getName(),
       "spark.hadoop.fs.AbstractFileSystem.file.impl", NioLocalFs.class.getName());

@@ -16,6 +16,8 @@ import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
@@ -85,6 +87,24 @@ class NioLocalFileSystemTest {
     fc.rename(a, b, Options.Rename.OVERWRITE);
     assertThat(Files.readString(dir.resolve("b"))).isEqualTo("first");
     assertThat(Files.exists(dir.resolve("a"))).isFalse();
+  }
+
+  @Test
+  void hadoopsCachedLocalFileSystemGivesWayToTheConfiguredOne() throws Exception {
+    Configuration stock = new Configuration();
+    if (!FileSystem.getLocal(stock).getClass().equals(LocalFileSystem.class)) {
+      FileSystem.getLocal(stock).close();
+    }
+    // What spark-submit leaves in Hadoop's cache before a session exists.
+    assertThat(FileSystem.getLocal(stock)).isExactlyInstanceOf(LocalFileSystem.class);
+    Configuration session = new Configuration();
+    SparkSessions.LOCAL_FILE_SYSTEM.forEach(
+        (k, v) -> session.set(k.substring("spark.hadoop.".length()), v));
+
+    SparkSessions.useConfiguredLocalFileSystem(session);
+
+    assertThat(FileSystem.getLocal(session)).isExactlyInstanceOf(NioLocalFileSystem.class);
+    assertThat(FileSystem.get(dir.toUri(), session)).isExactlyInstanceOf(NioLocalFileSystem.class);
   }
 
   private NioRawLocalFileSystem raw() throws IOException {
