@@ -1,9 +1,6 @@
 package dev.streamlake.common;
 
-import java.io.IOException;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -50,17 +47,16 @@ public final class SparkSessions {
       "spark.sql.artifact.isolation.enabled", "false",
       "spark.sql.codegen.cache.maxEntries", "1000");
 
-  static final String FILE_SYSTEM_KEY = "fs.file.impl";
-
   /**
    * Hadoop's local file system through {@code java.nio} ({@link NioRawLocalFileSystem}) for
    * {@code file:} paths, unless the launch chose one. Set on the session's own Hadoop settings,
    * not passed to spark-submit: spark-submit reads {@code spark.hadoop.*} before the job's jar is
-   * on its class path.
+   * on its class path. Named as text: a Spark Connect client (stage 1 on serverless) has no
+   * Hadoop, and this class must load there.
    */
   public static final Map<String, String> LOCAL_FILE_SYSTEM = Map.of(
-      "spark.hadoop." + FILE_SYSTEM_KEY, NioLocalFileSystem.class.getName(),
-      "spark.hadoop.fs.AbstractFileSystem.file.impl", NioLocalFs.class.getName());
+      "spark.hadoop.fs.file.impl", "dev.streamlake.common.NioLocalFileSystem",
+      "spark.hadoop.fs.AbstractFileSystem.file.impl", "dev.streamlake.common.NioLocalFs");
 
   static final String REMOTE_PROPERTY = "spark.remote";
   static final String REMOTE_ENV = "SPARK_REMOTE";
@@ -126,37 +122,13 @@ public final class SparkSessions {
     builder.config(OPTIONS_REDACTION,
         optionsRedaction(conf.get(OPTIONS_REDACTION, SPARK_DEFAULT_OPTIONS_REDACTION)));
     SparkSession spark = withSecretsRedacted(builder.getOrCreate());
-    useConfiguredLocalFileSystem(spark.sparkContext().hadoopConfiguration());
+    NioLocalFileSystem.replaceCachedInstance(spark.sparkContext().hadoopConfiguration());
     // Only for a session of our own: on Databricks the platform ends queries and session.
     GracefulShutdown.install(spark);
     LOG.info("Spark {} session '{}' on {}; {}={}", spark.version(),
         spark.sparkContext().appName(), spark.sparkContext().master(), OPTIONS_REDACTION,
         spark.conf().get(OPTIONS_REDACTION));
     return spark;
-  }
-
-  /**
-   * Hadoop caches one file system instance per scheme and user, whatever settings later callers
-   * pass, and spark-submit creates the local one before the session exists (it resolves the jars'
-   * paths): it would stay Hadoop's own. Closing that instance only drops it from the cache, as a
-   * local file system holds nothing open, and the next caller gets the configured one.
-   */
-  static void useConfiguredLocalFileSystem(Configuration hadoopConf) {
-    String configured = hadoopConf.get(FILE_SYSTEM_KEY);
-    if (configured == null) {
-      return;
-    }
-    try {
-      FileSystem cached = FileSystem.getLocal(hadoopConf);
-      if (!cached.getClass().getName().equals(configured)) {
-        cached.close();
-        LOG.info("Local file system: {} (was {})",
-            FileSystem.getLocal(hadoopConf).getClass().getName(), cached.getClass().getName());
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("Cannot switch the local file system to {} ({}); Hadoop's own stays in use",
-          configured, e.toString());
-    }
   }
 
   static boolean classicOnClasspath() {

@@ -90,6 +90,14 @@ class NioLocalFileSystemTest {
   }
 
   @Test
+  void theSessionSettingsNameTheseClasses() {
+    assertThat(SparkSessions.LOCAL_FILE_SYSTEM).containsOnly(
+        java.util.Map.entry("spark.hadoop.fs.file.impl", NioLocalFileSystem.class.getName()),
+        java.util.Map.entry("spark.hadoop.fs.AbstractFileSystem.file.impl",
+            NioLocalFs.class.getName()));
+  }
+
+  @Test
   void hadoopsCachedLocalFileSystemGivesWayToTheConfiguredOne() throws Exception {
     Configuration stock = new Configuration();
     if (!FileSystem.getLocal(stock).getClass().equals(LocalFileSystem.class)) {
@@ -101,7 +109,7 @@ class NioLocalFileSystemTest {
     SparkSessions.LOCAL_FILE_SYSTEM.forEach(
         (k, v) -> session.set(k.substring("spark.hadoop.".length()), v));
 
-    SparkSessions.useConfiguredLocalFileSystem(session);
+    NioLocalFileSystem.replaceCachedInstance(session);
 
     assertThat(FileSystem.getLocal(session)).isExactlyInstanceOf(NioLocalFileSystem.class);
     assertThat(FileSystem.get(dir.toUri(), session)).isExactlyInstanceOf(NioLocalFileSystem.class);
