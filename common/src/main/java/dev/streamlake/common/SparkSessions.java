@@ -1,5 +1,6 @@
 package dev.streamlake.common;
 
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -109,16 +110,13 @@ public final class SparkSessions {
     if (!conf.contains(CATALOG)) {
       builder.config(CATALOG, DELTA_CATALOG);
     }
-    LOCAL_DEFAULTS.forEach((key, value) -> {
-      if (!conf.contains(key)) {
-        builder.config(key, value);
-      }
-    });
-    LOCAL_FILE_SYSTEM.forEach((key, value) -> {
-      if (!conf.contains(key)) {
-        builder.config(key, value);
-      }
-    });
+    for (Map<String, String> defaults : List.of(LOCAL_DEFAULTS, LOCAL_FILE_SYSTEM)) {
+      defaults.forEach((key, value) -> {
+        if (!conf.contains(key)) {
+          builder.config(key, value);
+        }
+      });
+    }
     builder.config(OPTIONS_REDACTION,
         optionsRedaction(conf.get(OPTIONS_REDACTION, SPARK_DEFAULT_OPTIONS_REDACTION)));
     SparkSession spark = withSecretsRedacted(builder.getOrCreate());
