@@ -67,6 +67,7 @@ final class GoldMerger {
   static final String TXN_APP_ID = "spark.databricks.delta.write.txnAppId";
   static final String TXN_VERSION = "spark.databricks.delta.write.txnVersion";
   static final String CACHE_COMPRESSION = "spark.sql.inMemoryColumnarStorage.compressed";
+  static final String MATERIALIZE_SOURCE = "spark.databricks.delta.merge.materializeSource";
 
   private static final String ROW = "__streamlake_row";
   private static final String GOLD_PRESENT = "__streamlake_gold_present";
@@ -244,7 +245,8 @@ final class GoldMerger {
           ? merge.whenNotMatched("NOT " + SOURCE + "." + GoldPlan.DELETE)
               .insertExpr(plan.insertValues())
           : merge.whenNotMatched().insertExpr(plan.insertValues());
-      Optional<Row> result = executeOnce(spark, merge, txnAppId, batchId);
+      // The hook's test UDF is nondeterministic: Delta must copy that source to read it once.
+      Optional<Row> result = executeOnce(spark, merge, txnAppId, batchId, insideMerge == null);
       // Gold first: a replay after a crash between the two commits finds the deleted rows gone
       // from gold and still remembers their deletes; the other way round it would find the
       // deletes remembered, no longer newer, and leave the rows in gold.
@@ -272,12 +274,21 @@ final class GoldMerger {
   /**
    * Runs a MERGE once per (app id, batch id): the txn settings make Delta skip it when the
    * table's log already records the batch, and then it returns no metrics row.
+   *
+   * <p>{@code sourceHeld}: the source is a frame this batch persisted or checkpointed, so it
+   * reads the same in both of the MERGE's passes. Delta cannot tell (it copies any source that is
+   * not a plain Delta scan), and its copy is one more pass and one more cached copy of the batch
+   * per MERGE; then the MERGE reads ours ({@code materializeSource=none}) unless the user chose.
    */
-  private static Optional<Row> executeOnce(
-      SparkSession spark, io.delta.tables.DeltaMergeBuilder merge, String txnAppId, long batchId) {
+  private static Optional<Row> executeOnce(SparkSession spark,
+      io.delta.tables.DeltaMergeBuilder merge, String txnAppId, long batchId, boolean sourceHeld) {
     RuntimeConfig conf = spark.conf();
+    boolean readHeldSource = sourceHeld && !conf.contains(MATERIALIZE_SOURCE);
     conf.set(TXN_APP_ID, txnAppId);
     conf.set(TXN_VERSION, batchId);
+    if (readHeldSource) {
+      conf.set(MATERIALIZE_SOURCE, "none");
+    }
     try {
       List<Row> result = merge.execute().collectAsList();
       return result.isEmpty() ? Optional.empty() : Optional.of(result.get(0));
@@ -285,6 +296,9 @@ final class GoldMerger {
       // Left set, they would make Delta skip every later write of this session as "done".
       conf.unset(TXN_APP_ID);
       conf.unset(TXN_VERSION);
+      if (readHeldSource) {
+        conf.unset(MATERIALIZE_SOURCE);
+      }
     }
   }
 
@@ -318,7 +332,7 @@ final class GoldMerger {
         .whenMatched(isDelete + " AND " + newer).updateExpr(orderSet)
         .whenMatched("NOT " + isDelete + " AND " + newer).delete()
         .whenNotMatched(isDelete).insertExpr(insert);
-    if (executeOnce(spark, merge, txnAppId, batchId).isEmpty()) {
+    if (executeOnce(spark, merge, txnAppId, batchId, true).isEmpty()) {
       LOG.warn("Remembered deletes {}: batch {} is already recorded for app id '{}' (a replay)",
           deletes, batchId, txnAppId);
     }

@@ -142,6 +142,85 @@ class MergeQueryTest {
     assertThat(compiled).as("classes compiled by three more batches of the same shape").isZero();
   }
 
+  @Test
+  void theMergeReadsTheBatchsOwnCachedRowsWithoutACopyByDelta() throws Exception {
+    StageRdds merged = mergeTwoBatchesWatchingStages();
+    assertThat(operations()).containsExactly("CREATE TABLE", "MERGE", "MERGE");
+    assertThat(merged.names()).contains("FileScanRDD").doesNotContain(MERGE_SOURCE_COPY);
+    assertThat(Bronze.gold(spark, gold).get("a/2024-05-01").temperature()).isEqualTo(22.0);
+  }
+
+  @Test
+  void aMaterializeSourceSettingOfTheUserIsKept() throws Exception {
+    spark.conf().set(GoldMerger.MATERIALIZE_SOURCE, "all");
+    try {
+      StageRdds merged = mergeTwoBatchesWatchingStages();
+      assertThat(merged.names()).contains(MERGE_SOURCE_COPY);
+    } finally {
+      spark.conf().unset(GoldMerger.MATERIALIZE_SOURCE);
+    }
+    assertThat(Bronze.gold(spark, gold).get("a/2024-05-01").temperature()).isEqualTo(22.0);
+  }
+
+  /** The name Delta gives its copy of a MERGE's source. */
+  static final String MERGE_SOURCE_COPY = "mergeMaterializedSource";
+
+  private StageRdds mergeTwoBatchesWatchingStages() throws Exception {
+    Bronze.append(spark, bronze, reading("a", "2024-05-01T10:00:00Z", 21.0, 1),
+        reading("b", "2024-05-01T10:00:00Z", 5.0, 2));
+    Bronze.append(spark, bronze, reading("a", "2024-05-01T11:00:00Z", 22.0, 3),
+        reading("c", "2024-05-01T10:00:00Z", 7.0, 4));
+    StageRdds seen = StageRdds.watch(spark);
+    try {
+      StreamingQuery q = MergeQuery.start(spark, config("availableNow"));
+      q.awaitTermination();
+      assertThat(q.exception().isDefined()).isFalse();
+      seen.catchUp();
+    } finally {
+      seen.stop();
+    }
+    return seen;
+  }
+
+  /** The names of the RDDs of every Spark stage submitted while it watches. */
+  static final class StageRdds extends org.apache.spark.scheduler.SparkListener {
+    private static final String MARKER = "streamlake-stage-rdds-marker";
+    private final SparkSession session;
+    private final Set<String> names = ConcurrentHashMap.newKeySet();
+
+    private StageRdds(SparkSession session) {
+      this.session = session;
+    }
+
+    static StageRdds watch(SparkSession session) {
+      StageRdds l = new StageRdds(session);
+      session.sparkContext().addSparkListener(l);
+      return l;
+    }
+
+    @Override
+    public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted event) {
+      scala.jdk.javaapi.CollectionConverters.asJava(event.stageInfo().rddInfos())
+          .forEach(info -> names.add(info.name()));
+    }
+
+    /** Listener events arrive in order: once a marked job's stage is seen, so are all before. */
+    void catchUp() {
+      session.sparkContext().parallelize(
+          scala.jdk.javaapi.CollectionConverters.asScala(List.of(1)).toSeq(), 1,
+          scala.reflect.ClassTag$.MODULE$.apply(Integer.class)).setName(MARKER).count();
+      await().atMost(Duration.ofSeconds(30)).until(() -> names.contains(MARKER));
+    }
+
+    void stop() {
+      session.sparkContext().removeSparkListener(this);
+    }
+
+    Set<String> names() {
+      return names;
+    }
+  }
+
   private void appendUpdateAndInsert(int i) {
     Bronze.append(spark, bronze,
         reading("a", "2024-05-01T1" + i + ":00:00Z", 20.0 + i, 10L * i),
