@@ -1,25 +1,41 @@
 package dev.streamlake.deserialize;
 
-import org.apache.spark.api.java.JavaRDD;
+import java.io.Serializable;
+import java.util.Iterator;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.storage.StorageLevel;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
 
 /**
- * One micro-batch classified: each raw row, at the batch's timestamp, becomes one row of the {@link ClassifiedRowLayout}, whatever its bytes, so every raw row is
- * accounted for.
+ * One micro-batch classified: each raw row, at the batch's timestamp, becomes one row of the
+ * {@link ClassifiedRowLayout}, whatever its bytes, so every raw row is accounted for.
  *
  * <p>Decoding and the rules run in {@link ClassifyPartition} over Spark's internal rows, straight
  * from the raw scan into the classified layout: no external {@code Row} objects in between, and no
- * encoder after the decoder that could fail on a value the decoder accepted. The rows are Spark's
- * compact {@code UnsafeRow}s in an RDD, so that caching them stores the rows as they are instead
- * of building a columnar cache.
+ * encoder after the decoder that could fail on a value the decoder accepted.
+ *
+ * <p>The cache keeps each classified row as the bytes of Spark's compact {@code UnsafeRow}, in an
+ * RDD of {@code byte[]} kept serialized in memory, and on disk where memory runs short. Spark
+ * serializes an RDD of byte arrays with Kryo whatever {@code spark.serializer} says, which writes
+ * and reads a row's bytes in one copy. Kept as {@code UnsafeRow} objects, a batch larger than
+ * the storage memory (5,000,000 records on a 2 GiB driver) went to disk through Java
+ * serialization, one {@code readExternal} per row on every read, and each read tried again to
+ * unroll the whole partition into memory first: about a quarter of stage 2's CPU in that run
+ * (benchmarks/README.md, "Stage 2's cache").
  */
 final class Classification {
+  private static final ClassTag<byte[]> BYTES = ClassTag$.MODULE$.apply(byte[].class);
+  private static final ClassTag<InternalRow> ROWS = ClassTag$.MODULE$.apply(InternalRow.class);
+
   private final ClassifyPartition classifier;
-  private final JavaRDD<InternalRow> rows;
+  private final RDD<byte[]> packed;
   private final Dataset<Row> frame;
 
   Classification(Dataset<Row> batch, ClassifiedRowLayout layout, DecoderSettings settings,
@@ -27,19 +43,21 @@ final class Classification {
     this.classifier = new ClassifyPartition(layout, settings, rules, batchMicros);
     var selected = (org.apache.spark.sql.classic.Dataset<Row>) batch.select(layout.inputColumns());
     RDD<InternalRow> raw = selected.queryExecution().toRdd();
-    this.rows = raw.toJavaRDD().mapPartitions(classifier);
+    this.packed = raw.mapPartitions(new Classify(classifier), false, BYTES);
+    RDD<InternalRow> rows =
+        packed.mapPartitions(new Unpack(layout.schema().size()), true, ROWS);
     var session = (org.apache.spark.sql.classic.SparkSession) batch.sparkSession();
-    this.frame = session.internalCreateDataFrame(rows.rdd(), layout.schema(), false);
+    this.frame = session.internalCreateDataFrame(rows, layout.schema(), false);
   }
 
   /** Keeps the rows once computed, so that the counts and the writes read one classification. */
   Classification cache() {
-    rows.persist(StorageLevel.MEMORY_AND_DISK());
+    packed.persist(StorageLevel.MEMORY_AND_DISK_SER());
     return this;
   }
 
   void uncache() {
-    rows.unpersist(false);
+    packed.unpersist(false);
   }
 
   /** The classified rows, a DataFrame of {@link ClassifiedRowLayout#schema()}. */
@@ -54,5 +72,57 @@ final class Classification {
 
   void unseal() {
     classifier.unseal();
+  }
+
+  /**
+   * The classifier as the function of an RDD whose element type Spark sees as {@code byte[]}:
+   * Spark picks Kryo for a block by that type. Serialized into each job's tasks with the
+   * classifier, so a job submitted after {@link #seal()} sees it sealed.
+   */
+  private static final class Classify
+      extends AbstractFunction1<scala.collection.Iterator<InternalRow>, scala.collection.Iterator<byte[]>>
+      implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final ClassifyPartition classifier;
+
+    Classify(ClassifyPartition classifier) {
+      this.classifier = classifier;
+    }
+
+    @Override
+    public scala.collection.Iterator<byte[]> apply(scala.collection.Iterator<InternalRow> input) {
+      return CollectionConverters.asScala(classifier.call(CollectionConverters.asJava(input)));
+    }
+  }
+
+  /** Each row's bytes as an {@code UnsafeRow} over them: no copy. */
+  private static final class Unpack
+      extends AbstractFunction1<scala.collection.Iterator<byte[]>, scala.collection.Iterator<InternalRow>>
+      implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int fields;
+
+    Unpack(int fields) {
+      this.fields = fields;
+    }
+
+    @Override
+    public scala.collection.Iterator<InternalRow> apply(scala.collection.Iterator<byte[]> input) {
+      Iterator<byte[]> bytes = CollectionConverters.asJava(input);
+      return CollectionConverters.asScala(new Iterator<InternalRow>() {
+        @Override
+        public boolean hasNext() {
+          return bytes.hasNext();
+        }
+
+        @Override
+        public InternalRow next() {
+          byte[] b = bytes.next();
+          UnsafeRow row = new UnsafeRow(fields);
+          row.pointTo(b, b.length);
+          return row;
+        }
+      });
+    }
   }
 }

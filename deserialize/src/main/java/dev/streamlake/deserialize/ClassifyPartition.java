@@ -10,7 +10,8 @@ import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * The executor side of stage 2: one {@link PayloadDecoder} per partition, then the rules, for
- * every raw row, producing the {@link ClassifiedRowLayout}.
+ * every raw row, producing its row of the {@link ClassifiedRowLayout} as an {@code UnsafeRow}'s
+ * bytes ({@link Classification} keeps them).
  *
  * <p>No record can fail the task: the decoder turns every payload into a result, each rule is
  * evaluated under its own guard, and anything else that goes wrong while converting one record
@@ -18,7 +19,7 @@ import org.apache.spark.unsafe.types.UTF8String;
  * are infrastructure failures ({@link SchemaSourceUnavailableException}: the registry or the
  * schema folder) and errors of the JVM.
  */
-final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
+final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, byte[]> {
   private static final long serialVersionUID = 1L;
 
   private final ClassifiedRowLayout layout;
@@ -52,13 +53,13 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
   }
 
   @Override
-  public Iterator<InternalRow> call(Iterator<InternalRow> input) {
+  public Iterator<byte[]> call(Iterator<InternalRow> input) {
     if (sealed) {
       throw new ClassificationSealedException();
     }
     Converter converter =
         new Converter(layout, PayloadDecoder.create(settings), rules, batchMicros);
-    // One compact copy per row: what the cache keeps and what the writes read.
+    // One compact copy per row, as bytes: what the cache keeps and what the writes read.
     UnsafeProjection compact = UnsafeProjection.create(layout.schema());
     return new Iterator<>() {
       @Override
@@ -67,8 +68,8 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
       }
 
       @Override
-      public InternalRow next() {
-        return compact.apply(converter.convert(input.next())).copy();
+      public byte[] next() {
+        return compact.apply(converter.convert(input.next())).getBytes();
       }
     };
   }

@@ -40,6 +40,40 @@ class ClassificationTest {
         rules, batchMicros).rows();
   }
 
+  @Test
+  void theCacheKeepsEveryRowSerializedAndReadsBackTheSameRows() {
+    List<Row> raw = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      raw.add(RawRows.row(i % 2, i, i % 5 == 0 ? new byte[] {1, 2}
+          : Payloads.v2(Reading.of("s" + i, Payloads.MIDNIGHT, 20 + i))));
+    }
+    ClassifiedRowLayout layout = new ClassifiedRowLayout(sensor.readerSchema());
+    long batchMicros = Math.multiplyExact(System.currentTimeMillis(), 1000L);
+    Classification fresh = new Classification(RawRows.frame(spark, raw), layout,
+        DecoderSettings.of(sensor, null), Rules.bind(spark, sensor.rules(), layout.bronzeSchema()),
+        batchMicros);
+    List<Row> expected = fresh.rows().orderBy(TableSchemas.OFFSET).collectAsList();
+    Classification cached = new Classification(RawRows.frame(spark, raw), layout,
+        DecoderSettings.of(sensor, null), Rules.bind(spark, sensor.rules(), layout.bronzeSchema()),
+        batchMicros).cache();
+    try {
+      assertThat(cached.rows().count()).isEqualTo(50);
+      var stored = java.util.Arrays.stream(spark.sparkContext().getRDDStorageInfo())
+          .filter(info -> info.numCachedPartitions() > 0)
+          .toList();
+      assertThat(stored).hasSize(1);
+      assertThat(stored.get(0).storageLevel().deserialized()).isFalse();
+      assertThat(stored.get(0).memSize()).isPositive();
+      // Sealed, every read must come from the cache: a recomputation would fail the job.
+      cached.seal();
+      assertThat(cached.rows().orderBy(TableSchemas.OFFSET).collectAsList())
+          .isEqualTo(expected)
+          .filteredOn(r -> r.getAs(ClassifiedRowLayout.ERROR_CODE) != null).hasSize(10);
+    } finally {
+      cached.uncache();
+    }
+  }
+
   /** offset -> error_message (null for bronze rows). */
   Map<Long, String> classify(PipelineConfig pipeline, byte[]... values) {
     List<Row> raw = new ArrayList<>();
