@@ -21,14 +21,14 @@ import scala.runtime.AbstractFunction1;
  * from the raw scan into the classified layout: no external {@code Row} objects in between, and no
  * encoder after the decoder that could fail on a value the decoder accepted.
  *
- * <p>The cache keeps each classified row as the bytes of Spark's compact {@code UnsafeRow}, in an
- * RDD of {@code byte[]} kept serialized in memory, and on disk where memory runs short. Spark
- * serializes an RDD of byte arrays with Kryo whatever {@code spark.serializer} says, which writes
- * and reads a row's bytes in one copy. Kept as {@code UnsafeRow} objects, a batch larger than
- * the storage memory (5,000,000 records on a 2 GiB driver) went to disk through Java
- * serialization, one {@code readExternal} per row on every read, and each read tried again to
- * unroll the whole partition into memory first: about a quarter of stage 2's CPU in that run
- * (benchmarks/README.md, "Stage 2's cache").
+ * <p>The cache keeps each classified row as the bytes of Spark's compact {@code UnsafeRow}: an RDD
+ * of {@code byte[]}, in memory, and on disk where memory runs short. Spark serializes a block of
+ * byte arrays with Kryo whatever {@code spark.serializer} says, one copy per row. Kept as
+ * {@code UnsafeRow} objects, a batch larger than the storage memory (5,000,000 records on a
+ * 2 GiB driver) went to disk through Java serialization, one {@code readExternal} per row on every
+ * read (benchmarks/README.md, "Stage 2's cache"). Not kept serialized in memory: Spark then reads a
+ * spilled block back whole into the heap before deserializing it, which ran that driver out of
+ * memory; deserialized blocks are read from disk as a stream.
  */
 final class Classification {
   private static final ClassTag<byte[]> BYTES = ClassTag$.MODULE$.apply(byte[].class);
@@ -52,7 +52,7 @@ final class Classification {
 
   /** Keeps the rows once computed, so that the counts and the writes read one classification. */
   Classification cache() {
-    packed.persist(StorageLevel.MEMORY_AND_DISK_SER());
+    packed.persist(StorageLevel.MEMORY_AND_DISK());
     return this;
   }
 

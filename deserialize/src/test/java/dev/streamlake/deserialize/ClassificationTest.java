@@ -41,7 +41,7 @@ class ClassificationTest {
   }
 
   @Test
-  void theCacheKeepsEveryRowSerializedAndReadsBackTheSameRows() {
+  void theCacheKeepsRowBytesThatSpillWithKryoAndReadsBackTheSameRows() {
     List<Row> raw = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       raw.add(RawRows.row(i % 2, i, i % 5 == 0 ? new byte[] {1, 2}
@@ -62,8 +62,12 @@ class ClassificationTest {
           .filter(info -> info.numCachedPartitions() > 0)
           .toList();
       assertThat(stored).hasSize(1);
-      assertThat(stored.get(0).storageLevel().deserialized()).isFalse();
       assertThat(stored.get(0).memSize()).isPositive();
+      // What Spark spills the cached rows with is chosen by the cached RDD's element type.
+      var rdd = spark.sparkContext().getPersistentRDDs().get(stored.get(0).id()).get();
+      assertThat(org.apache.spark.SparkEnv.get().serializerManager()
+          .getSerializer(rdd.elementClassTag(), true))
+          .isInstanceOf(org.apache.spark.serializer.KryoSerializer.class);
       // Sealed, every read must come from the cache: a recomputation would fail the job.
       cached.seal();
       assertThat(cached.rows().orderBy(TableSchemas.OFFSET).collectAsList())
