@@ -5,7 +5,9 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -69,9 +71,20 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
 
       @Override
       public byte[] next() {
-        return compact.apply(converter.convert(input.next())).getBytes();
+        return ownBytes(compact.apply(converter.convert(input.next())));
       }
     };
+  }
+
+  /**
+   * A copy of the row's bytes. Not {@code UnsafeRow.getBytes()}: it returns the row's own buffer
+   * when the row fills it exactly, and the projection reuses that buffer for the next row, so a
+   * cached row would be overwritten.
+   */
+  static byte[] ownBytes(UnsafeRow row) {
+    byte[] bytes = new byte[row.getSizeInBytes()];
+    row.writeToMemory(bytes, Platform.BYTE_ARRAY_OFFSET);
+    return bytes;
   }
 
   /**
