@@ -1,12 +1,10 @@
 package dev.streamlake.deserialize;
 
 import java.io.Serializable;
-import java.util.Iterator;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.storage.StorageLevel;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag;
@@ -21,9 +19,10 @@ import scala.runtime.AbstractFunction1;
  * from the raw scan into the classified layout: no external {@code Row} objects in between, and no
  * encoder after the decoder that could fail on a value the decoder accepted.
  *
- * <p>The cache keeps each classified row as the bytes of Spark's compact {@code UnsafeRow}: an RDD
- * of {@code byte[]}, in memory, and on disk where memory runs short. Spark serializes a block of
- * byte arrays with Kryo whatever {@code spark.serializer} says, one copy per row. Kept as
+ * <p>The cache keeps the classified rows as the bytes of Spark's compact {@code UnsafeRow}s, packed
+ * about a thousand to a byte array ({@link RowChunks}): an RDD of {@code byte[]}, in memory, and on
+ * disk where memory runs short. Spark serializes a block of byte arrays with Kryo whatever
+ * {@code spark.serializer} says. Kept as
  * {@code UnsafeRow} objects, a batch larger than the storage memory (5,000,000 records on a
  * 2 GiB driver) went to disk through Java serialization, one {@code readExternal} per row on every
  * read (benchmarks/README.md, "Stage 2's cache"). Not kept serialized in memory: Spark then reads a
@@ -91,11 +90,12 @@ final class Classification {
 
     @Override
     public scala.collection.Iterator<byte[]> apply(scala.collection.Iterator<InternalRow> input) {
-      return CollectionConverters.asScala(classifier.call(CollectionConverters.asJava(input)));
+      return CollectionConverters.asScala(RowChunks.pack(
+          classifier.classify(CollectionConverters.asJava(input)), RowChunks.CHUNK_BYTES));
     }
   }
 
-  /** Each row's bytes as an {@code UnsafeRow} over them: no copy. */
+  /** The rows of the cached chunks ({@link RowChunks#unpack}). */
   private static final class Unpack
       extends AbstractFunction1<scala.collection.Iterator<byte[]>, scala.collection.Iterator<InternalRow>>
       implements Serializable {
@@ -108,21 +108,8 @@ final class Classification {
 
     @Override
     public scala.collection.Iterator<InternalRow> apply(scala.collection.Iterator<byte[]> input) {
-      Iterator<byte[]> bytes = CollectionConverters.asJava(input);
-      return CollectionConverters.asScala(new Iterator<InternalRow>() {
-        @Override
-        public boolean hasNext() {
-          return bytes.hasNext();
-        }
-
-        @Override
-        public InternalRow next() {
-          byte[] b = bytes.next();
-          UnsafeRow row = new UnsafeRow(fields);
-          row.pointTo(b, b.length);
-          return row;
-        }
-      });
+      return CollectionConverters.asScala(
+          RowChunks.unpack(CollectionConverters.asJava(input), fields));
     }
   }
 }

@@ -1,19 +1,18 @@
 package dev.streamlake.deserialize;
 
+import java.io.Serializable;
 import java.util.Iterator;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
-import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * The executor side of stage 2: one {@link PayloadDecoder} per partition, then the rules, for
- * every raw row, producing its row of the {@link ClassifiedRowLayout} as an {@code UnsafeRow}'s
- * bytes ({@link Classification} keeps them).
+ * every raw row, producing its row of the {@link ClassifiedRowLayout} as an {@code UnsafeRow}
+ * ({@link Classification} keeps them).
  *
  * <p>No record can fail the task: the decoder turns every payload into a result, each rule is
  * evaluated under its own guard, and anything else that goes wrong while converting one record
@@ -21,7 +20,7 @@ import org.apache.spark.unsafe.types.UTF8String;
  * are infrastructure failures ({@link SchemaSourceUnavailableException}: the registry or the
  * schema folder) and errors of the JVM.
  */
-final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, byte[]> {
+final class ClassifyPartition implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final ClassifiedRowLayout layout;
@@ -54,14 +53,16 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
     sealed = false;
   }
 
-  @Override
-  public Iterator<byte[]> call(Iterator<InternalRow> input) {
+  /**
+   * The partition's classified rows. The returned row and its buffer are reused for the next one,
+   * as Spark's projections do: {@link RowChunks#pack} copies each before asking for the next.
+   */
+  Iterator<UnsafeRow> classify(Iterator<InternalRow> input) {
     if (sealed) {
       throw new ClassificationSealedException();
     }
     Converter converter =
         new Converter(layout, PayloadDecoder.create(settings), rules, batchMicros);
-    // One compact copy per row, as bytes: what the cache keeps and what the writes read.
     UnsafeProjection compact = UnsafeProjection.create(layout.schema());
     return new Iterator<>() {
       @Override
@@ -70,21 +71,10 @@ final class ClassifyPartition implements FlatMapFunction<Iterator<InternalRow>, 
       }
 
       @Override
-      public byte[] next() {
-        return ownBytes(compact.apply(converter.convert(input.next())));
+      public UnsafeRow next() {
+        return compact.apply(converter.convert(input.next()));
       }
     };
-  }
-
-  /**
-   * A copy of the row's bytes. Not {@code UnsafeRow.getBytes()}: it returns the row's own buffer
-   * when the row fills it exactly, and the projection reuses that buffer for the next row, so a
-   * cached row would be overwritten.
-   */
-  static byte[] ownBytes(UnsafeRow row) {
-    byte[] bytes = new byte[row.getSizeInBytes()];
-    row.writeToMemory(bytes, Platform.BYTE_ARRAY_OFFSET);
-    return bytes;
   }
 
   /**

@@ -41,10 +41,10 @@ class ClassificationTest {
   }
 
   @Test
-  void theCacheKeepsRowBytesThatSpillWithKryoAndReadsBackTheSameRows() {
+  void theCacheKeepsPackedRowBytesThatSpillWithKryoAndReadsBackTheSameRows() {
     List<Row> raw = new ArrayList<>();
-    // Rows of many sizes, good and broken. (A row that exactly fills the projection's reused
-    // buffer is ClassifyPartitionTest's case: these sizes are not known to produce one.)
+    // Rows of many sizes, good and broken. (RowChunksTest covers a row that exactly fills the
+    // projection's reused buffer: these sizes are not known to produce one.)
     for (int i = 0; i < 400; i++) {
       raw.add(RawRows.row(i % 2, i, i % 5 == 0 ? new byte[] {1, 2}
           : Payloads.v2(Reading.of("s" + "x".repeat(i % 61), Payloads.MIDNIGHT, 20 + i % 50))));

@@ -153,24 +153,4 @@ class ClassifyPartitionTest {
   private static byte[] key(long offset) {
     return ("k" + offset).getBytes(StandardCharsets.UTF_8);
   }
-
-  @Test
-  void aRowThatFillsItsBufferExactlyIsStillCopied() {
-    byte[] buffer = new byte[16];
-    org.apache.spark.sql.catalyst.expressions.UnsafeRow row =
-        new org.apache.spark.sql.catalyst.expressions.UnsafeRow(1);
-    row.pointTo(buffer, buffer.length);
-    row.setLong(0, 42L);
-    // Spark's own getBytes() hands out the buffer itself here.
-    assertThat(row.getBytes()).isSameAs(buffer);
-
-    byte[] own = ClassifyPartition.ownBytes(row);
-    row.setLong(0, 7L);
-
-    assertThat(own).isNotSameAs(buffer).hasSize(16);
-    org.apache.spark.sql.catalyst.expressions.UnsafeRow kept =
-        new org.apache.spark.sql.catalyst.expressions.UnsafeRow(1);
-    kept.pointTo(own, own.length);
-    assertThat(kept.getLong(0)).isEqualTo(42L);
-  }
 }
