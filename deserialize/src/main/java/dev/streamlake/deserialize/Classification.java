@@ -1,6 +1,7 @@
 package dev.streamlake.deserialize;
 
 import java.io.Serializable;
+import java.util.Iterator;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -42,9 +43,14 @@ final class Classification {
     this.classifier = new ClassifyPartition(layout, settings, rules, batchMicros);
     var selected = (org.apache.spark.sql.classic.Dataset<Row>) batch.select(layout.inputColumns());
     RDD<InternalRow> raw = selected.queryExecution().toRdd();
-    this.packed = raw.mapPartitions(new Classify(classifier), false, BYTES);
-    RDD<InternalRow> rows =
-        packed.mapPartitions(new Unpack(layout.schema().size()), true, ROWS);
+    // The classifier travels in each job's tasks afresh, so a job submitted after seal() sees it
+    // sealed; Spark picks Kryo for the cached blocks by their element type, byte[].
+    ClassifyPartition classify = classifier;
+    this.packed = raw.mapPartitions(new OnPartition<InternalRow, byte[]>(
+        input -> RowChunks.pack(classify.classify(input), RowChunks.CHUNK_BYTES)), false, BYTES);
+    int fields = layout.schema().size();
+    RDD<InternalRow> rows = packed.mapPartitions(new OnPartition<byte[], InternalRow>(
+        chunks -> RowChunks.unpack(chunks, fields)), true, ROWS);
     var session = (org.apache.spark.sql.classic.SparkSession) batch.sparkSession();
     this.frame = session.internalCreateDataFrame(rows, layout.schema(), false);
   }
@@ -73,43 +79,28 @@ final class Classification {
     classifier.unseal();
   }
 
-  /**
-   * The classifier as the function of an RDD whose element type Spark sees as {@code byte[]}:
-   * Spark picks Kryo for a block by that type. Serialized into each job's tasks with the
-   * classifier, so a job submitted after {@link #seal()} sees it sealed.
-   */
-  private static final class Classify
-      extends AbstractFunction1<scala.collection.Iterator<InternalRow>, scala.collection.Iterator<byte[]>>
-      implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final ClassifyPartition classifier;
-
-    Classify(ClassifyPartition classifier) {
-      this.classifier = classifier;
-    }
-
-    @Override
-    public scala.collection.Iterator<byte[]> apply(scala.collection.Iterator<InternalRow> input) {
-      return CollectionConverters.asScala(RowChunks.pack(
-          classifier.classify(CollectionConverters.asJava(input)), RowChunks.CHUNK_BYTES));
-    }
+  /** What a partition's rows become, as a Java function that travels with the job's tasks. */
+  interface PartitionBody<A, B> extends Serializable {
+    Iterator<B> apply(Iterator<A> rows);
   }
 
-  /** The rows of the cached chunks ({@link RowChunks#unpack}). */
-  private static final class Unpack
-      extends AbstractFunction1<scala.collection.Iterator<byte[]>, scala.collection.Iterator<InternalRow>>
+  /**
+   * A {@link PartitionBody} as the Scala function {@code RDD.mapPartitions} takes; the element
+   * types Spark sees come from the {@code ClassTag}s given there.
+   */
+  private static final class OnPartition<A, B>
+      extends AbstractFunction1<scala.collection.Iterator<A>, scala.collection.Iterator<B>>
       implements Serializable {
     private static final long serialVersionUID = 1L;
-    private final int fields;
+    private final PartitionBody<A, B> body;
 
-    Unpack(int fields) {
-      this.fields = fields;
+    OnPartition(PartitionBody<A, B> body) {
+      this.body = body;
     }
 
     @Override
-    public scala.collection.Iterator<InternalRow> apply(scala.collection.Iterator<byte[]> input) {
-      return CollectionConverters.asScala(
-          RowChunks.unpack(CollectionConverters.asJava(input), fields));
+    public scala.collection.Iterator<B> apply(scala.collection.Iterator<A> rows) {
+      return CollectionConverters.asScala(body.apply(CollectionConverters.asJava(rows)));
     }
   }
 }

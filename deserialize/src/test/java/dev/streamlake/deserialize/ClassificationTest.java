@@ -70,6 +70,8 @@ class ClassificationTest {
       assertThat(org.apache.spark.SparkEnv.get().serializerManager()
           .getSerializer(rdd.elementClassTag(), true))
           .isInstanceOf(org.apache.spark.serializer.KryoSerializer.class);
+      // Many rows to a cached element, not one each.
+      assertThat(rdd.count()).isPositive().isLessThan(400);
       // Sealed, every read must come from the cache: a recomputation would fail the job.
       cached.seal();
       assertThat(cached.rows().orderBy(TableSchemas.OFFSET).collectAsList())
