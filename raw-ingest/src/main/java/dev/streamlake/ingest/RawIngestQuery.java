@@ -79,11 +79,26 @@ public final class RawIngestQuery {
   }
 
   /**
-   * Every option of the Kafka source. The pass-through options go in first, so the ones the stage
-   * owns (subscription, offsets, {@code includeHeaders}) are set last and always win.
+   * Records one poll of Spark's Kafka consumer may return, unless the user sets
+   * {@code --kafka.max.poll.records}. Spark's source asks Kafka for the partition's earliest and
+   * latest offsets after every poll, two requests to the broker, so at Kafka's default of 500 a
+   * task waits for two round trips every 500 records: for records of ~60 bytes, every 35 KiB.
+   * At this limit one poll takes everything a fetch brought (1 MiB, the default
+   * {@code max.partition.fetch.bytes}, is ~15,000 such records), so the lookups happen once per
+   * fetch, and the consumer holds no more records than that one fetch did.
+   */
+  static final String MAX_POLL_RECORDS = "kafka.max.poll.records";
+  static final String MAX_POLL_RECORDS_DEFAULT = "50000";
+
+  /**
+   * Every option of the Kafka source. The stage's defaults go in first, then the pass-through
+   * options, so a user's setting wins over a default; the options the stage owns (subscription,
+   * offsets, {@code includeHeaders}) are set last and always win.
    */
   static Map<String, String> sourceOptions(RawIngestConfig config) {
-    Map<String, String> o = new LinkedHashMap<>(config.sourceOptions());
+    Map<String, String> o = new LinkedHashMap<>();
+    o.put(MAX_POLL_RECORDS, MAX_POLL_RECORDS_DEFAULT);
+    o.putAll(config.sourceOptions());
     o.putAll(config.kafkaOptions());
     o.put("kafka.bootstrap.servers", config.bootstrapServers());
     o.put(config.subscription().option(), config.subscription().value());

@@ -10,6 +10,7 @@ import dev.streamlake.common.TriggerSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -285,7 +286,22 @@ class RawIngestConfigTest {
     assertThat(c.sourceOptions()).isEmpty();
     assertThat(RawIngestQuery.sourceOptions(c)).containsOnlyKeys("kafka.bootstrap.servers",
         "subscribe", "startingOffsets", "failOnDataLoss", "maxOffsetsPerTrigger",
-        "includeHeaders").containsEntry("maxOffsetsPerTrigger", "10000000");
+        "includeHeaders", "kafka.max.poll.records")
+        .containsEntry("maxOffsetsPerTrigger", "10000000")
+        .containsEntry("kafka.max.poll.records", "50000");
+  }
+
+  @Test
+  void aUsersMaxPollRecordsWinsOverTheStagesDefault() {
+    RawIngestConfig fromFlag = parse("--lake", dir.toString(), "--bootstrap-servers", "h:1",
+        "--kafka.max.poll.records=2000");
+    assertThat(RawIngestQuery.sourceOptions(fromFlag)).containsEntry("kafka.max.poll.records",
+        "2000");
+    RawIngestConfig fromSparkConf = RawIngestConfig.fromArgs(
+        new String[] {"--lake", dir.toString(), "--bootstrap-servers", "h:1"},
+        Map.of("spark.streamlake.kafka.max.poll.records", "3000"));
+    assertThat(RawIngestQuery.sourceOptions(fromSparkConf))
+        .containsEntry("kafka.max.poll.records", "3000");
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.streamlake.common.TableSchemas;
 import dev.streamlake.testing.ProcessStarts;
 import dev.streamlake.testing.TestKafka;
 import dev.streamlake.testing.TestSpark;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -24,6 +25,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -169,6 +172,66 @@ class RawIngestIT {
     String json = stats.getString(0);
     assertThat(json).contains("\"offset\"").contains("\"partition\"").contains("\"topic\"")
         .doesNotContain("timestampType");
+  }
+
+  /**
+   * Spark's Kafka source looks up the partition's earliest and latest offsets after every poll,
+   * two requests to the broker each time: at Kafka's default of 500 records a poll, two round
+   * trips for every 500 records. Stage 1's default lets one poll take a whole fetch. Counted by
+   * the consumers' own metrics, in the executor's JVM (this one, on {@code local[2]}).
+   */
+  @Test
+  void aTaskAsksKafkaForOffsetsPerFetchNotPer500Records() throws Exception {
+    int records = 20_000;
+    double atKafkasDefault = requestsToKafka("raw-poll-500", records,
+        "--kafka.max.poll.records=500");
+    double atStageDefault = requestsToKafka("raw-poll-default", records);
+
+    assertThat(atKafkasDefault).as("requests to Kafka at 500 records a poll")
+        .isGreaterThanOrEqualTo(2.0 * records / 500);
+    assertThat(atStageDefault).as("requests to Kafka at stage 1's default")
+        .isLessThan(records / 500.0 / 2);
+  }
+
+  /** Runs stage 1 over a fresh topic of small records; the requests its consumers sent. */
+  private double requestsToKafka(String name, int records, String... extraArgs)
+      throws Exception {
+    String topic = TestKafka.uniqueTopic(name);
+    TestKafka.createTopic(topic, 1);
+    List<ProducerRecord<byte[], byte[]>> sent = new ArrayList<>();
+    for (int i = 0; i < records; i++) {
+      byte[] value = new byte[60];
+      random.nextBytes(value);
+      sent.add(new ProducerRecord<>(topic, 0, ("sensor-" + i % 100).getBytes(
+          StandardCharsets.UTF_8), value));
+    }
+    TestKafka.produce(sent);
+    String group = topic + "-group";
+    List<String> args = new ArrayList<>(List.of("--lake", lake.resolve(name).toString(),
+        "--bootstrap-servers", TestKafka.bootstrapServers(), "--topic", topic,
+        "--trigger", "availableNow", "--group-id-prefix", group));
+    args.addAll(List.of(extraArgs));
+    RawIngestConfig config = RawIngestConfig.fromArgs(args.toArray(String[]::new));
+    run(config);
+    assertThat(config.settings().raw().read(spark).count()).isEqualTo(records);
+
+    // Spark keeps the executors' consumers open in its pool after the batch, metrics included.
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    double requests = 0;
+    double consumed = 0;
+    for (ObjectName consumer : server.queryNames(
+        new ObjectName("kafka.consumer:type=consumer-metrics,client-id=*"), null)) {
+      String client = consumer.getKeyProperty("client-id");
+      if (client.contains(group)) {
+        requests += (Double) server.getAttribute(consumer, "request-total");
+        consumed += (Double) server.getAttribute(new ObjectName(
+            "kafka.consumer:type=consumer-fetch-manager-metrics,client-id=" + client),
+            "records-consumed-total");
+      }
+    }
+    assertThat(consumed).as("records the consumers of group %s returned", group)
+        .isGreaterThanOrEqualTo(records);
+    return requests;
   }
 
   /**
