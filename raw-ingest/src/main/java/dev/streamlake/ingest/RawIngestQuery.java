@@ -85,7 +85,8 @@ public final class RawIngestQuery {
    * task waits for two round trips every 500 records: for records of ~60 bytes, every 35 KiB.
    * At this limit one poll takes everything a fetch brought (1 MiB, the default
    * {@code max.partition.fetch.bytes}, is ~15,000 such records), so the lookups happen once per
-   * fetch, and the consumer holds no more records than that one fetch did.
+   * fetch. The price is memory: a poll's records exist as objects at once, up to this many per
+   * task; the memory step of the ladder (10,000,000 records, 1 GiB driver) runs with it.
    */
   static final String MAX_POLL_RECORDS = "kafka.max.poll.records";
   static final String MAX_POLL_RECORDS_DEFAULT = "50000";
