@@ -59,8 +59,8 @@ public final class Ladder implements Callable<Integer> {
   Path out;
 
   @Option(names = "--steps", description = "Comma-separated steps, or all (default): drain,"
-      + " decode, batch-write, copy, textbook, monolith, stage1, stage2, stage3, fixed-cost,"
-      + " gold-scale, memory, freshness.")
+      + " decode, batch-write, copy, textbook, textbook-polls, monolith, stage1, stage2, stage3,"
+      + " fixed-cost, gold-scale, memory, freshness.")
   String steps = "all";
 
   @Option(names = "--work", description = "Folder for lakes, logs and recordings."

@@ -11,6 +11,7 @@ enum Step {
   BATCH_WRITE("batch-write", "limit.batch-write", "Spark batch job: Kafka read, Delta write of the same rows"),
   COPY("copy", "limit.raw-copy", "raw -> Delta copy without decoding, streaming availableNow (stage 2's I/O floor)"),
   TEXTBOOK("textbook", "anchor.textbook", "textbook Kafka -> Delta stream, checkpoint, availableNow"),
+  TEXTBOOK_POLLS("textbook-polls", "control.textbook-polls", "the textbook job with stage 1's Kafka poll size (what the setting alone buys)"),
   MONOLITH("monolith", "anchor.monolith", "the seed's monolith: from_avro, rules filter, MERGE per 200,000 offsets"),
   STAGE1("stage1", "stage1.raw-ingest", "stage 1 jar, availableNow"),
   STAGE2("stage2", "stage2.deserialize", "stage 2 jar, availableNow, on stage 1's raw"),

@@ -1,5 +1,6 @@
 package dev.streamlake.ladder;
 
+import dev.streamlake.ladder.jobs.TextbookJob;
 import dev.streamlake.local.StageModule;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,12 @@ import org.slf4j.LoggerFactory;
  */
 final class ThroughputSteps {
   private static final Logger LOG = LoggerFactory.getLogger(ThroughputSteps.class);
+
+  /**
+   * Stage 1's default {@code kafka.max.poll.records} (RawIngestQuery, not on this module's
+   * class path): the control step gives the textbook job the same.
+   */
+  static final String STAGE1_MAX_POLL_RECORDS = "50000";
 
   private final StepRunner runner;
   private final Results results;
@@ -57,6 +64,16 @@ final class ThroughputSteps {
         results.add(Step.TEXTBOOK, ladderJob(Step.TEXTBOOK, round, "TextbookJob",
             List.of(runner.bootstrap, topic, lake.resolve("t").toString(),
                 lake.resolve("checkpoint").toString())));
+      }
+      if (c.runs(Step.TEXTBOOK_POLLS)) {
+        Path lake = lake(Step.TEXTBOOK_POLLS, round);
+        results.add(Step.TEXTBOOK_POLLS, runner.run(Step.TEXTBOOK_POLLS.figureName,
+            "round " + round, round, records, runner.ladderJar(),
+            "dev.streamlake.ladder.jobs.TextbookJob",
+            List.of(runner.bootstrap, topic, lake.resolve("t").toString(),
+                lake.resolve("checkpoint").toString()),
+            heap, Map.of(TextbookJob.KAFKA_OPTION_PREFIX + "max.poll.records",
+                STAGE1_MAX_POLL_RECORDS), false));
       }
       if (c.runs(Step.STAGE1)) {
         RunRecord r = stage1(Step.STAGE1.figureName, "round " + round, round, round == 1);

@@ -25,7 +25,7 @@ class LadderIT {
     Path out = dir.resolve("results.md");
     Ladder ladder = new Ladder();
     new CommandLine(ladder).parseArgs("--records", "3000", "--runs", "1",
-        "--steps", "drain,decode,textbook,stage1,stage2", "--out", out.toString(),
+        "--steps", "drain,decode,textbook,textbook-polls,stage1,stage2", "--out", out.toString(),
         "--work", dir.resolve("work").toString(),
         // Only the plumbing is checked here, not speed: the client compiler halves start-up CPU.
         "--child-jvm-flags", "-XX:TieredStopAtLevel=1");
@@ -37,20 +37,26 @@ class LadderIT {
     List<RunRecord> runs = new ArrayList<>();
     results.throughput.values().forEach(runs::addAll);
     assertThat(runs).extracting(RunRecord::step).containsExactlyInAnyOrder("limit.kafka-drain",
-        "limit.avro-decode", "anchor.textbook", "stage1.raw-ingest", "stage2.deserialize");
+        "limit.avro-decode", "anchor.textbook", "control.textbook-polls", "stage1.raw-ingest",
+        "stage2.deserialize");
     assertThat(runs).allSatisfy(r -> {
       assertThat(r.failure()).as(r.step()).isNull();
       assertThat(r.wallSeconds()).as(r.step()).isPositive();
       assertThat(r.cpuSeconds()).as(r.step()).isPositive();
       assertThat(r.recordsPerSecond()).as(r.step()).isPositive();
     });
-    for (Step spark : List.of(Step.TEXTBOOK, Step.STAGE1, Step.STAGE2)) {
+    for (Step spark : List.of(Step.TEXTBOOK, Step.TEXTBOOK_POLLS, Step.STAGE1, Step.STAGE2)) {
       RunRecord r = results.lastOk(spark);
       assertThat(r.progressRows()).as(spark.figureName).isEqualTo(3000);
       assertThat(r.batchSeconds()).as(spark.figureName).isPositive();
       assertThat(r.gc().peakBeforeGcBytes()).as(spark.figureName).isPositive();
       assertThat(r.hasJfr()).as(spark.figureName).isTrue();
     }
+    // The control is the textbook job with stage 1's poll size, and only the control has it.
+    assertThat(Files.readString(results.lastOk(Step.TEXTBOOK_POLLS).dir().resolve("command.txt")))
+        .contains("spark.ladder.kafka.max.poll.records=" + ThroughputSteps.STAGE1_MAX_POLL_RECORDS);
+    assertThat(Files.readString(results.lastOk(Step.TEXTBOOK).dir().resolve("command.txt")))
+        .doesNotContain("spark.ladder.kafka.");
     assertThat(JfrSummary.read(results.lastOk(Step.STAGE2).jfr(), 5).samples()).isPositive();
 
     String text = Files.readString(out);

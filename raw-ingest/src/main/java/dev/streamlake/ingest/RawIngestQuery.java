@@ -89,7 +89,7 @@ public final class RawIngestQuery {
    * task; the memory step of the ladder (10,000,000 records, 1 GiB driver) runs with it.
    */
   static final String MAX_POLL_RECORDS = "kafka.max.poll.records";
-  static final String MAX_POLL_RECORDS_DEFAULT = "50000";
+  public static final String MAX_POLL_RECORDS_DEFAULT = "50000";
 
   /**
    * Every option of the Kafka source. The stage's defaults go in first, then the pass-through
