@@ -67,13 +67,11 @@ final class ThroughputSteps {
       }
       if (c.runs(Step.TEXTBOOK_POLLS)) {
         Path lake = lake(Step.TEXTBOOK_POLLS, round);
-        results.add(Step.TEXTBOOK_POLLS, runner.run(Step.TEXTBOOK_POLLS.figureName,
-            "round " + round, round, records, runner.ladderJar(),
-            "dev.streamlake.ladder.jobs.TextbookJob",
+        results.add(Step.TEXTBOOK_POLLS, ladderJob(Step.TEXTBOOK_POLLS, round, "TextbookJob",
             List.of(runner.bootstrap, topic, lake.resolve("t").toString(),
                 lake.resolve("checkpoint").toString()),
-            heap, Map.of(TextbookJob.KAFKA_OPTION_PREFIX + "max.poll.records",
-                STAGE1_MAX_POLL_RECORDS), false));
+            Map.of(TextbookJob.KAFKA_OPTION_PREFIX + "max.poll.records",
+                STAGE1_MAX_POLL_RECORDS)));
       }
       if (c.runs(Step.STAGE1)) {
         RunRecord r = stage1(Step.STAGE1.figureName, "round " + round, round, round == 1);
@@ -158,8 +156,13 @@ final class ThroughputSteps {
   }
 
   private RunRecord ladderJob(Step step, int round, String job, List<String> args) {
+    return ladderJob(step, round, job, args, Map.of());
+  }
+
+  private RunRecord ladderJob(Step step, int round, String job, List<String> args,
+      Map<String, String> confs) {
     return runner.run(step.figureName, "round " + round, round, records, runner.ladderJar(),
-        "dev.streamlake.ladder.jobs." + job, args, heap, Map.of(), false);
+        "dev.streamlake.ladder.jobs." + job, args, heap, confs, false);
   }
 
   private RunRecord missing(Step step, int round, String why) {
