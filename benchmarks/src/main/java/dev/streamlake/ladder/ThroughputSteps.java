@@ -20,8 +20,9 @@ final class ThroughputSteps {
   private static final Logger LOG = LoggerFactory.getLogger(ThroughputSteps.class);
 
   /**
-   * Stage 1's default {@code kafka.max.poll.records} (RawIngestQuery, not on this module's
-   * class path): the control step gives the textbook job the same.
+   * Stage 1's default {@code kafka.max.poll.records} (RawIngestQuery, on this module's test
+   * class path only, where TextbookPollsControlTest holds the two equal): the control step gives
+   * the textbook job the same.
    */
   static final String STAGE1_MAX_POLL_RECORDS = "50000";
 

@@ -82,7 +82,7 @@ public final class RawIngestQuery {
    * Records one poll of Spark's Kafka consumer may return, unless the user sets
    * {@code --kafka.max.poll.records}. Spark's source asks Kafka for the partition's earliest and
    * latest offsets after every poll, two requests to the broker, so at Kafka's default of 500 a
-   * task waits for two round trips every 500 records: for records of ~60 bytes, every 35 KiB.
+   * task waits for two round trips every 500 records: for records of ~60 bytes, every 30 KB.
    * At this limit one poll takes everything a fetch brought (1 MiB, the default
    * {@code max.partition.fetch.bytes}, is ~15,000 such records), so the lookups happen once per
    * fetch. The price is memory: a poll's records exist as objects at once, up to this many per
