@@ -35,8 +35,8 @@ fi
 # over their own jars.
 CLASSPATH_DEMO="$SPARK_HOME_DIR/jars/*:$(module_jar launcher -spark.jar):$(module_jar local-stack .jar):$(module_jar end-to-end .jar)"
 
-# shellcheck disable=SC2086 # JAVA_OPENS is a list of flags
-exec java -Xmx1g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC $JAVA_OPENS \
+# shellcheck disable=SC2086 # QUICK_JVM_OPTS and JAVA_OPENS are lists of flags
+exec java -Xmx1g $QUICK_JVM_OPTS $JAVA_OPENS \
   -Dlog4j2.configurationFile=classpath:log4j2-demo.properties \
   -Dstreamlake.root="$STREAMLAKE_ROOT" \
   -Dstreamlake.kafka.broker.lib="$KAFKA_BROKER_LIB" \

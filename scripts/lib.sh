@@ -5,6 +5,10 @@ SPARK_HOME_DIR=${SPARK_HOME:-$STREAMLAKE_ROOT/spark-home/target/spark-home}
 KAFKA_BROKER_LIB=$STREAMLAKE_ROOT/kafka-broker/target/lib
 # The local Spark settings, shared with the Java side (dev.streamlake.local.LocalSpark).
 LOCAL_SPARK_SETTINGS=$STREAMLAKE_ROOT/local-stack/src/main/resources/dev/streamlake/local/local-spark.properties
+# The flags of the small local JVMs, shared with the Java side (dev.streamlake.local.QuickJvm);
+# the file says why each is there.
+QUICK_JVM_OPTS=$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' \
+  "$STREAMLAKE_ROOT/local-stack/src/main/resources/dev/streamlake/local/quick-jvm.flags" | tr '\n' ' ')
 
 # Spark on Java 17 needs these (the list of org.apache.spark.launcher.JavaModuleOptions).
 JAVA_OPENS="-XX:+IgnoreUnrecognizedVMOptions \

@@ -27,9 +27,8 @@ source "$(dirname "$0")/lib.sh"
 STATE=${STREAMLAKE_CLUSTER_DIR:-$STREAMLAKE_ROOT/.run/cluster}
 STAGES_DIR=$STATE/stages
 CP="$SPARK_HOME_DIR/conf:$SPARK_HOME_DIR/jars/*"
-# Small JVMs sharing a few cores: the client compiler and a serial collector start as fast and
-# burn about a third less CPU than the server defaults. Override with LOCAL_JVM_OPTS.
-LOCAL_JVM_OPTS=${LOCAL_JVM_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}
+# Small JVMs sharing a few cores (lib.sh's QUICK_JVM_OPTS). Override with LOCAL_JVM_OPTS.
+LOCAL_JVM_OPTS=${LOCAL_JVM_OPTS:-$QUICK_JVM_OPTS}
 # Always-on stages are idle between micro-batches, so the worker advertises more cores than a
 # small machine has: 3 stages at 1 core each, plus 1 for an ad hoc job (a backfill, a shell).
 WORKER_CORES=${WORKER_CORES:-4}

@@ -133,8 +133,10 @@ public final class Ladder implements Callable<Integer> {
   boolean noJfr;
 
   @Option(names = "--child-jvm-flags", description = "Extra JVM flags of every Spark step,"
-      + " space-separated, e.g. \"-XX:TieredStopAtLevel=1\" for a faster smoke run. Default none:"
-      + " the JVM's defaults, as spark-submit gives a driver.")
+      + " space-separated, e.g. \"-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m\" for a"
+      + " faster smoke run (the client compiler alone reserves a 48 MiB code cache, which a driver"
+      + " running three queries fills). Default none: the JVM's defaults, as spark-submit gives a"
+      + " driver.")
   String childJvmFlags = "";
 
   @Option(names = "--step-timeout", description = "Seconds one Spark step may take."

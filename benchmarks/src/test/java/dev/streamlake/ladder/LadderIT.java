@@ -2,6 +2,7 @@ package dev.streamlake.ladder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streamlake.local.QuickJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ class LadderIT {
         "--steps", "drain,decode,textbook,textbook-polls,stage1,stage2", "--out", out.toString(),
         "--work", dir.resolve("work").toString(),
         // Only the plumbing is checked here, not speed: the client compiler halves start-up CPU.
-        "--child-jvm-flags", "-XX:TieredStopAtLevel=1");
+        "--child-jvm-flags", QuickJvm.joined());
 
     Results results = Ladder.run(ladder.toConfig());
 
@@ -72,7 +73,7 @@ class LadderIT {
     new CommandLine(ladder).parseArgs("--records", "1000", "--runs", "1", "--steps", "freshness",
         "--freshness-rates", "200", "--freshness-seconds", "12",
         "--freshness-warmup-seconds", "4", "--no-jfr", "--out", out.toString(),
-        "--work", dir.resolve("work").toString(), "--child-jvm-flags", "-XX:TieredStopAtLevel=1");
+        "--work", dir.resolve("work").toString(), "--child-jvm-flags", QuickJvm.joined());
 
     Results results = Ladder.run(ladder.toConfig());
 
@@ -99,7 +100,7 @@ class LadderIT {
     new CommandLine(ladder).parseArgs("--records", "1000", "--runs", "1", "--steps", "gold-scale",
         "--gold-rows", "2000,4000", "--gold-sensors", "1000", "--gold-batch-rows", "500",
         "--no-jfr", "--out", out.toString(), "--work", dir.resolve("work").toString(),
-        "--child-jvm-flags", "-XX:TieredStopAtLevel=1");
+        "--child-jvm-flags", QuickJvm.joined());
 
     Results results = Ladder.run(ladder.toConfig());
 

@@ -134,10 +134,7 @@ public final class StageProcess {
       List<String> command = new ArrayList<>();
       command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
       command.add("-Xmx1g");
-      // Small, short-lived drivers sharing a few cores: the client compiler and a serial collector
-      // start as fast and burn about a third less CPU than the server defaults.
-      command.add("-XX:TieredStopAtLevel=1");
-      command.add("-XX:+UseSerialGC");
+      command.addAll(QuickJvm.flags());
       command.addAll(Arrays.asList(JavaModuleOptions.defaultModuleOptionArray()));
       command.add("-Dspark.master=local[1]");
       LocalSpark.settings().forEach((key, value) -> command.add("-D" + key + "=" + value));

@@ -1,5 +1,6 @@
 package dev.streamlake.testing;
 
+import dev.streamlake.local.QuickJvm;
 import dev.streamlake.local.StageJars;
 import java.io.File;
 import java.io.IOException;
@@ -69,8 +70,7 @@ public final class JarProbe {
     submit.addAll(List.of(args));
     List<String> jvm = new ArrayList<>(
         List.of(org.apache.spark.launcher.JavaModuleOptions.defaultModuleOptionArray()));
-    jvm.add("-XX:TieredStopAtLevel=1");
-    jvm.add("-XX:+UseSerialGC");
+    jvm.addAll(QuickJvm.flags());
     return java(jvm, sparkOnlyClasspath(), "org.apache.spark.deploy.SparkSubmit",
         submit.toArray(String[]::new));
   }
