@@ -1,10 +1,6 @@
 package dev.streamlake.local;
 
 import dev.streamlake.common.SparkSessions;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,26 +18,15 @@ public final class LocalSpark {
 
   /** Every setting of {@value #SETTINGS}, in file order. */
   public static Map<String, String> settings() {
-    try (InputStream in = LocalSpark.class.getResourceAsStream(SETTINGS)) {
-      if (in == null) {
-        throw new IllegalStateException("Cannot find " + SETTINGS + " (module local-stack) on the classpath");
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (String entry : SharedSettingsFile.entries(SETTINGS)) {
+      int eq = entry.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalStateException(SETTINGS + ": not key=value: '" + entry + "'");
       }
-      Map<String, String> settings = new LinkedHashMap<>();
-      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList()) {
-        String trimmed = line.strip();
-        if (trimmed.isEmpty() || trimmed.startsWith("#")) {
-          continue;
-        }
-        int eq = trimmed.indexOf('=');
-        if (eq <= 0) {
-          throw new IllegalStateException(SETTINGS + ": not key=value: '" + line + "'");
-        }
-        settings.put(trimmed.substring(0, eq), trimmed.substring(eq + 1));
-      }
-      return settings;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read " + SETTINGS, e);
+      settings.put(entry.substring(0, eq), entry.substring(eq + 1));
     }
+    return settings;
   }
 
   /**

@@ -1,9 +1,5 @@
 package dev.streamlake.local;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -19,23 +15,13 @@ public final class QuickJvm {
 
   /** The flags of {@value #FLAGS}, in file order. */
   public static List<String> flags() {
-    try (InputStream in = QuickJvm.class.getResourceAsStream(FLAGS)) {
-      if (in == null) {
-        throw new IllegalStateException("Cannot find " + FLAGS + " (module local-stack) on the classpath");
+    List<String> flags = SharedSettingsFile.entries(FLAGS);
+    for (String flag : flags) {
+      if (!flag.startsWith("-") || flag.contains(" ")) {
+        throw new IllegalStateException(FLAGS + ": not one JVM flag: '" + flag + "'");
       }
-      List<String> flags = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-          .map(String::strip)
-          .filter(line -> !line.isEmpty() && !line.startsWith("#"))
-          .toList();
-      for (String flag : flags) {
-        if (!flag.startsWith("-") || flag.contains(" ")) {
-          throw new IllegalStateException(FLAGS + ": not one JVM flag: '" + flag + "'");
-        }
-      }
-      return flags;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read " + FLAGS, e);
     }
+    return flags;
   }
 
   /** The flags as one space-separated string, the form command-line options take. */

@@ -14,9 +14,9 @@ import scala.Tuple2;
  *
  * <p>Arguments: {@code BOOTSTRAP TOPIC TABLE CHECKPOINT}. A Spark setting
  * {@code spark.ladder.kafka.<option>} becomes the source option {@code kafka.<option>}, so the
- * same job can run with a setting stage 1 uses (as a JVM flag {@code -Dspark.ladder.kafka.*}
- * through the ladder's {@code --child-jvm-flags}), to tell what the setting buys from what the
- * stage does differently.
+ * same job can run with a setting stage 1 uses (the ladder's control step passes it as a
+ * spark-submit {@code --conf}), to tell what the setting buys from what the stage does
+ * differently.
  */
 public final class TextbookJob {
   public static final String KAFKA_OPTION_PREFIX = "spark.ladder.kafka.";
